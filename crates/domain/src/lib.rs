@@ -1,0 +1,26 @@
+//! tenantdesk's domain: identifiers, the validation rules of API.md as types, customers, users and
+//! their life cycle, and who may do what. Nothing here performs IO.
+//!
+//! Parse, don't validate: every value that crosses into the domain goes through a fallible
+//! constructor ([`UserPrincipalName::parse`], [`UsageLocation::parse`], …), so code holding one of
+//! these types never needs to check it again.
+
+mod customer;
+mod ids;
+mod location;
+mod names;
+mod password;
+mod role;
+mod upn;
+mod user;
+mod validation;
+
+pub use customer::{Customer, Partner, PortalDomain};
+pub use ids::{CustomerId, PartnerId, ProviderInstanceId, UserId};
+pub use location::UsageLocation;
+pub use names::{CompanyName, DisplayName, PersonName};
+pub use password::{Password, PasswordError};
+pub use role::{Agent, AgentRole, Permission, Principal};
+pub use upn::{DomainName, UserPrincipalName};
+pub use user::{RESTORE_WINDOW, User, UserChanges, UserState};
+pub use validation::{FieldError, Validator};
