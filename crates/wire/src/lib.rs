@@ -1,1 +1,18 @@
-//! placeholder
+//! Partner Center's wire types, shared by the tenantdesk server and its SDK so the two cannot
+//! drift, and the tolerant reader requests are parsed with.
+//!
+//! Output is strict camelCase with lowercase enums, field order as Partner Center writes it.
+//! Input types (`*Request`) have every field optional; [`tolerant::from_slice`] reads them the way
+//! Partner Center's own parser would.
+
+mod common;
+mod customer;
+pub mod tolerant;
+mod user;
+
+pub use common::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks};
+pub use customer::{CompanyProfile, CompanyProfileRequest, Customer, CustomerRequest};
+pub use user::{CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
+
+/// The `source` of every error body tenantdesk writes.
+pub const ERROR_SOURCE: &str = "tenantdesk";
