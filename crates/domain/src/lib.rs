@@ -5,6 +5,7 @@
 //! constructor ([`UserPrincipalName::parse`], [`UsageLocation::parse`], …), so code holding one of
 //! these types never needs to check it again.
 
+mod audit;
 mod customer;
 mod ids;
 mod location;
@@ -15,6 +16,7 @@ mod upn;
 mod user;
 mod validation;
 
+pub use audit::{AuditRecord, Operation};
 pub use customer::{Customer, Partner, PortalDomain};
 pub use ids::{CustomerId, PartnerId, ProviderInstanceId, UserId};
 pub use location::UsageLocation;

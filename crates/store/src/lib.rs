@@ -1,1 +1,152 @@
-//! placeholder
+//! tenantdesk's storage boundary: the [`Store`] trait, the transaction primitives use cases are
+//! composed of ([`Tx`]), and the SQLite implementation.
+//!
+//! Rules every implementation keeps:
+//! - The scope comes first: every method on customer data takes the partner (and customer) it
+//!   acts for, and every query filters on it, so no query can reach another partner's rows.
+//! - A use case is one [`Tx`]: the change, its audit record and its idempotency record commit
+//!   together or not at all. Dropping a `Tx` without [`Tx::commit`] rolls it back.
+//! - Constraint violations come back as [`StoreError::Conflict`], never as a database error.
+//! - Lists are keyset-paginated: page N costs what page 1 costs.
+//! - No password is ever given to a store: only Argon2id hashes, which it never returns.
+
+mod error;
+mod records;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tenantdesk_domain::{AuditRecord, Customer, CustomerId, Partner, PartnerId, User, UserId};
+
+pub use error::{Conflict, StoreError};
+pub use records::{CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
+pub use sqlite::SqliteStore;
+
+/// What store methods return.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A tenantdesk database. Reads outside a transaction live here; writes go through [`Store::begin`].
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Applies the forward-only migrations that have not run yet.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Starts a read-write transaction.
+    async fn begin(&self) -> Result<Box<dyn Tx>>;
+
+    /// A service-wide setting (the token signing key, the demo's ids).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    /// A partner by id.
+    async fn partner(&self, id: PartnerId) -> Result<Option<Partner>>;
+
+    /// The customers of `partner`, oldest first.
+    async fn customers(&self, partner: PartnerId) -> Result<Vec<Customer>>;
+
+    /// One customer of `partner`; `None` if it does not exist or belongs to another partner.
+    async fn customer(&self, partner: PartnerId, id: CustomerId) -> Result<Option<Customer>>;
+
+    /// One user, active or not.
+    async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
+
+    /// A page of users, in the query's order, after its cursor.
+    async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>>;
+
+    /// The response recorded for a request, if one was recorded at or after `since`.
+    async fn response(
+        &self,
+        partner: PartnerId,
+        key: &IdempotencyKey,
+        since: DateTime<Utc>,
+    ) -> Result<Option<StoredResponse>>;
+
+    /// Users soft-deleted before `cutoff`, at most `limit`, oldest first.
+    async fn deleted_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(CustomerScope, UserId)>>;
+}
+
+/// A read-write transaction. Dropping it without [`Tx::commit`] rolls it back.
+#[async_trait]
+pub trait Tx: Send {
+    /// Stores `value` under `key` unless the key exists; returns the value stored under it.
+    async fn setting_or_insert(&mut self, key: &str, value: &str) -> Result<String>;
+
+    /// Adds a partner.
+    async fn insert_partner(&mut self, partner: &Partner) -> Result<()>;
+
+    /// Adds a customer and its domains; a domain another customer owns is a conflict.
+    async fn insert_customer(&mut self, customer: &Customer) -> Result<()>;
+
+    /// Reads a user and keeps it from changing until the transaction ends.
+    async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
+
+    /// Adds a user with its password hash; an active user with the same UPN is a conflict.
+    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str)
+    -> Result<()>;
+
+    /// Writes a user's new state, and a new password hash if given.
+    async fn update_user(
+        &mut self,
+        scope: CustomerScope,
+        user: &User,
+        password_hash: Option<&str>,
+    ) -> Result<()>;
+
+    /// Removes a user for good if it is still soft-deleted since before `cutoff`; says whether it did.
+    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>)
+    -> Result<bool>;
+
+    /// Appends an audit record.
+    async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
+
+    /// Records the response to a request, for replay; an existing record for the same key is a
+    /// conflict (the request was answered meanwhile).
+    async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()>;
+
+    /// Forgets recorded responses older than `cutoff`; returns how many.
+    async fn delete_responses_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
+
+    /// Commits.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Opens the store a database URL names (`sqlite://…`).
+pub async fn open(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Box::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password() {
+        assert_eq!(redact_url("postgres://td:s3cret@db:5432/td"), "postgres://td:***@db:5432/td");
+        assert_eq!(redact_url("sqlite://data/tenantdesk.db"), "sqlite://data/tenantdesk.db");
+        assert_eq!(redact_url("postgres://db/td"), "postgres://db/td");
+    }
+}

@@ -1,0 +1,80 @@
+//! The values store methods take and return besides domain entities.
+
+use chrono::{DateTime, Utc};
+use tenantdesk_domain::{CustomerId, PartnerId, UserId, UserState};
+
+/// The partner and customer a user operation acts within.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub struct CustomerScope {
+    /// The partner acting.
+    pub partner: PartnerId,
+    /// The customer whose users are concerned.
+    pub customer: CustomerId,
+}
+
+/// What users can be sorted on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SortField {
+    /// The UPN, case-insensitively (the default).
+    UserPrincipalName,
+    /// The display name.
+    DisplayName,
+}
+
+/// Where a page starts: after the user with this sort value and id.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct UserCursor {
+    /// The last user's value of the sort field.
+    pub sort_value: String,
+    /// The last user's id (the tie-breaker).
+    pub id: UserId,
+}
+
+/// A keyset-paginated query of one customer's users.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct UserQuery {
+    /// Active or deleted users.
+    pub state: UserState,
+    /// The sort field.
+    pub sort: SortField,
+    /// Descending instead of ascending.
+    pub descending: bool,
+    /// Start after this user; `None` for the first page.
+    pub after: Option<UserCursor>,
+    /// At most this many users.
+    pub limit: u32,
+}
+
+/// Identifies a request for idempotent replay: its `MS-RequestId` and a digest of its method, path
+/// and body, so a reused id with a different request is a new request, not a replay.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IdempotencyKey {
+    /// The `MS-RequestId` header.
+    pub request_id: String,
+    /// Hex SHA-256 of method, path and body.
+    pub fingerprint: String,
+}
+
+/// A response recorded for replay. It never holds a password: the caller strips it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StoredResponse {
+    /// The request it answers.
+    pub key: IdempotencyKey,
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body, if any.
+    pub body: Option<String>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserCursor {
+    /// The cursor that continues a page ending with `user`, sorted on `sort`.
+    pub fn after(user: &tenantdesk_domain::User, sort: SortField) -> Self {
+        let sort_value = match sort {
+            SortField::UserPrincipalName => user.upn.normalized(),
+            SortField::DisplayName => user.display_name.as_str().to_owned(),
+        };
+        Self { sort_value, id: user.id }
+    }
+}
