@@ -19,7 +19,9 @@ use chrono::{DateTime, Utc};
 use tenantdesk_domain::{AuditRecord, Customer, CustomerId, Partner, PartnerId, User, UserId};
 
 pub use error::{Conflict, StoreError};
-pub use records::{CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
+pub use records::{
+    CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery,
+};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -87,8 +89,12 @@ pub trait Tx: Send {
     async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
 
     /// Adds a user with its password hash; an active user with the same UPN is a conflict.
-    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str)
-    -> Result<()>;
+    async fn insert_user(
+        &mut self,
+        scope: CustomerScope,
+        user: &User,
+        password_hash: &str,
+    ) -> Result<()>;
 
     /// Writes a user's new state, and a new password hash if given.
     async fn update_user(
@@ -99,15 +105,23 @@ pub trait Tx: Send {
     ) -> Result<()>;
 
     /// Removes a user for good if it is still soft-deleted since before `cutoff`; says whether it did.
-    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>)
-    -> Result<bool>;
+    async fn purge_user(
+        &mut self,
+        scope: CustomerScope,
+        id: UserId,
+        cutoff: DateTime<Utc>,
+    ) -> Result<bool>;
 
     /// Appends an audit record.
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
 
     /// Records the response to a request, for replay; an existing record for the same key is a
     /// conflict (the request was answered meanwhile).
-    async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()>;
+    async fn insert_response(
+        &mut self,
+        partner: PartnerId,
+        response: &StoredResponse,
+    ) -> Result<()>;
 
     /// Forgets recorded responses older than `cutoff`; returns how many.
     async fn delete_responses_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
@@ -127,7 +141,9 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>> {
 
 /// `url` with any password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
     match authority.rsplit_once('@') {
@@ -145,8 +161,14 @@ mod tests {
 
     #[test]
     fn urls_lose_their_password() {
-        assert_eq!(redact_url("postgres://td:s3cret@db:5432/td"), "postgres://td:***@db:5432/td");
-        assert_eq!(redact_url("sqlite://data/tenantdesk.db"), "sqlite://data/tenantdesk.db");
+        assert_eq!(
+            redact_url("postgres://td:s3cret@db:5432/td"),
+            "postgres://td:***@db:5432/td"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/tenantdesk.db"),
+            "sqlite://data/tenantdesk.db"
+        );
         assert_eq!(redact_url("postgres://db/td"), "postgres://db/td");
     }
 }

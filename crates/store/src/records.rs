@@ -75,6 +75,9 @@ impl UserCursor {
             SortField::UserPrincipalName => user.upn.normalized(),
             SortField::DisplayName => user.display_name.as_str().to_owned(),
         };
-        Self { sort_value, id: user.id }
+        Self {
+            sort_value,
+            id: user.id,
+        }
     }
 }

@@ -28,7 +28,11 @@ pub struct Link {
 impl Link {
     /// A `GET` link with no headers.
     pub fn get(uri: impl Into<String>) -> Self {
-        Self { uri: uri.into(), method: "GET".to_owned(), headers: Vec::new() }
+        Self {
+            uri: uri.into(),
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -66,7 +70,9 @@ pub struct Attributes {
 impl Attributes {
     /// Attributes naming `object_type`.
     pub fn of(object_type: &str) -> Self {
-        Self { object_type: object_type.to_owned() }
+        Self {
+            object_type: object_type.to_owned(),
+        }
     }
 }
 

@@ -38,20 +38,31 @@ impl std::error::Error for ReadError {}
 pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, ReadError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|e| {
-        ReadError(format!("the body is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()))
+        ReadError(format!(
+            "the body is not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
     })?;
     if text.trim().is_empty() {
-        return Err(ReadError("the body is empty; a JSON object was expected".to_owned()));
+        return Err(ReadError(
+            "the body is empty; a JSON object was expected".to_owned(),
+        ));
     }
     if exceeds_depth(text, MAX_DEPTH) {
-        return Err(ReadError(format!("the JSON is nested more than {MAX_DEPTH} levels deep")));
+        return Err(ReadError(format!(
+            "the JSON is nested more than {MAX_DEPTH} levels deep"
+        )));
     }
     let value: Value =
         json5::from_str(text).map_err(|e| ReadError(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(Tolerant(value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path == "." { ReadError(inner.to_string()) } else { ReadError(format!("{path}: {inner}")) }
+        if path == "." {
+            ReadError(inner.to_string())
+        } else {
+            ReadError(format!("{path}: {inner}"))
+        }
     })
 }
 
@@ -266,8 +277,13 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let err = from_slice::<Body>(br#"{"passwordProfile": {"forceChangePassword": "yes"}}"#).unwrap_err();
-        assert!(err.to_string().starts_with("passwordProfile.forceChangePassword: invalid type"), "{err}");
+        let err = from_slice::<Body>(br#"{"passwordProfile": {"forceChangePassword": "yes"}}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("passwordProfile.forceChangePassword: invalid type"),
+            "{err}"
+        );
         let err = from_slice::<Body>(br#"{"state": "gone"}"#).unwrap_err();
         assert!(err.to_string().contains("unknown variant `gone`"), "{err}");
     }
@@ -285,10 +301,18 @@ mod tests {
             b"{\"a\": \"unterminated}",
             deep.as_bytes(),
         ] {
-            assert!(from_slice::<Body>(body).is_err(), "{:?}", String::from_utf8_lossy(body));
+            assert!(
+                from_slice::<Body>(body).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
         // Brackets inside strings and comments do not count toward the depth.
-        let nested_text = format!("{{ usageLocation: '{}' /* {} */ }}", "[".repeat(100), "{".repeat(100));
+        let nested_text = format!(
+            "{{ usageLocation: '{}' /* {} */ }}",
+            "[".repeat(100),
+            "{".repeat(100)
+        );
         assert!(from_slice::<Body>(nested_text.as_bytes()).is_ok());
     }
 }

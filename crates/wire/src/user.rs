@@ -129,6 +129,10 @@ pub struct UserFilter {
 impl UserFilter {
     /// The filter of the deleted-users list.
     pub fn deleted_users() -> Self {
-        Self { field: "UserState".to_owned(), value: "Inactive".to_owned(), operator: "equals".to_owned() }
+        Self {
+            field: "UserState".to_owned(),
+            value: "Inactive".to_owned(),
+            operator: "equals".to_owned(),
+        }
     }
 }

@@ -5,17 +5,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tenantdesk_domain::{
     AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId,
-    PersonName, PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    PersonName, PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName,
+    UserState,
 };
 use uuid::Uuid;
 
 use crate::{
-    Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse, Tx,
-    UserQuery,
+    Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse,
+    Tx, UserQuery,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -72,7 +75,8 @@ fn millis(time: DateTime<Utc>) -> i64 {
 }
 
 fn time(millis: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(millis).ok_or_else(|| StoreError::Corrupt(format!("time {millis}")))
+    DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| StoreError::Corrupt(format!("time {millis}")))
 }
 
 fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
@@ -93,7 +97,8 @@ macro_rules! user_columns {
 
 fn user_from_row(row: &SqliteRow) -> Result<User> {
     let get_text = |column: &str| -> Result<String> { row.try_get(column).map_err(translate) };
-    let get_opt = |column: &str| -> Result<Option<String>> { row.try_get(column).map_err(translate) };
+    let get_opt =
+        |column: &str| -> Result<Option<String>> { row.try_get(column).map_err(translate) };
     let person = |value: Option<String>| -> Result<Option<PersonName>> {
         match value {
             Some(v) => PersonName::parse(&v).map_err(corrupt("name")),
@@ -108,9 +113,12 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         upn: UserPrincipalName::parse(&get_text("upn")?).map_err(corrupt("upn"))?,
         first_name: person(get_opt("first_name")?)?,
         last_name: person(get_opt("last_name")?)?,
-        display_name: DisplayName::parse(&get_text("display_name")?).map_err(corrupt("display name"))?,
-        usage_location: UsageLocation::parse(&get_text("usage_location")?).map_err(corrupt("location"))?,
-        state: UserState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        display_name: DisplayName::parse(&get_text("display_name")?)
+            .map_err(corrupt("display name"))?,
+        usage_location: UsageLocation::parse(&get_text("usage_location")?)
+            .map_err(corrupt("location"))?,
+        state: UserState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
         soft_deleted_at: deleted.map(time).transpose()?,
         force_change_password: row.try_get("force_change_password").map_err(translate)?,
         created_at: time(row.try_get("created_at").map_err(translate)?)?,
@@ -134,7 +142,10 @@ fn customers_from_rows(rows: &[SqliteRow]) -> Result<Vec<Customer>> {
                     partner: PartnerId::from_uuid(uuid(row, "partner_id")?),
                     company_name: CompanyName::parse(&name).map_err(corrupt("company name"))?,
                     domains: vec![domain],
-                    provider_instance: ProviderInstanceId::from_uuid(uuid(row, "provider_instance_id")?),
+                    provider_instance: ProviderInstanceId::from_uuid(uuid(
+                        row,
+                        "provider_instance_id",
+                    )?),
                     created_at: time(row.try_get("created_at").map_err(translate)?)?,
                 });
             }
@@ -149,18 +160,28 @@ const CUSTOMER_SELECT: &str = "SELECT c.id, c.partner_id, c.company_name, c.prov
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migration)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(StoreError::Migration)
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(translate)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(translate)?;
         Ok(())
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         // IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
         // instead of one failing when it upgrades a read lock.
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(translate)?;
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(translate)?;
         Ok(Box::new(SqliteTx(tx)))
     }
 
@@ -173,26 +194,31 @@ impl Store for SqliteStore {
     }
 
     async fn partner(&self, id: PartnerId) -> Result<Option<Partner>> {
-        let row = sqlx::query("SELECT id, name, portal_domain, created_at FROM partners WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(translate)?;
+        let row =
+            sqlx::query("SELECT id, name, portal_domain, created_at FROM partners WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(translate)?;
         let Some(row) = row else { return Ok(None) };
         let name: String = row.try_get("name").map_err(translate)?;
         let portal: Option<String> = row.try_get("portal_domain").map_err(translate)?;
         Ok(Some(Partner {
             id,
             name: CompanyName::parse(&name).map_err(corrupt("partner name"))?,
-            portal_domain: portal.map(|p| PortalDomain::parse(&p)).transpose().map_err(corrupt("portal"))?,
+            portal_domain: portal
+                .map(|p| PortalDomain::parse(&p))
+                .transpose()
+                .map_err(corrupt("portal"))?,
             created_at: time(row.try_get("created_at").map_err(translate)?)?,
         }))
     }
 
     async fn customers(&self, partner: PartnerId) -> Result<Vec<Customer>> {
-        let rows = sqlx::query(
-            const_format(CUSTOMER_SELECT, " WHERE c.partner_id = ? ORDER BY c.created_at, c.id, d.position"),
-        )
+        let rows = sqlx::query(const_format(
+            CUSTOMER_SELECT,
+            " WHERE c.partner_id = ? ORDER BY c.created_at, c.id, d.position",
+        ))
         .bind(partner.to_string())
         .fetch_all(&self.pool)
         .await
@@ -233,15 +259,33 @@ impl Store for SqliteStore {
             ($column:literal, $cmp:literal, $dir:literal) => {
                 (
                     concat!(
-                        "SELECT ", user_columns!(),
+                        "SELECT ",
+                        user_columns!(),
                         " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
-                        " ORDER BY ", $column, " ", $dir, ", id ", $dir, " LIMIT ?"
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT ?"
                     ),
                     concat!(
-                        "SELECT ", user_columns!(),
+                        "SELECT ",
+                        user_columns!(),
                         " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
-                        " AND (", $column, ", id) ", $cmp, " (?, ?)",
-                        " ORDER BY ", $column, " ", $dir, ", id ", $dir, " LIMIT ?"
+                        " AND (",
+                        $column,
+                        ", id) ",
+                        $cmp,
+                        " (?, ?)",
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT ?"
                     ),
                 )
             };
@@ -258,9 +302,15 @@ impl Store for SqliteStore {
             .bind(scope.partner.to_string())
             .bind(query.state.as_str());
         if let Some(cursor) = &query.after {
-            q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
+            q = q
+                .bind(cursor.sort_value.clone())
+                .bind(cursor.id.to_string());
         }
-        let rows = q.bind(i64::from(query.limit)).fetch_all(&self.pool).await.map_err(translate)?;
+        let rows = q
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -342,14 +392,21 @@ impl Tx for SqliteTx {
     }
 
     async fn insert_partner(&mut self, partner: &Partner) -> Result<()> {
-        sqlx::query("INSERT INTO partners (id, name, portal_domain, created_at) VALUES (?, ?, ?, ?)")
-            .bind(partner.id.to_string())
-            .bind(partner.name.as_str())
-            .bind(partner.portal_domain.as_ref().map(|d| d.as_str().to_owned()))
-            .bind(millis(partner.created_at))
-            .execute(&mut *self.0)
-            .await
-            .map_err(translate)?;
+        sqlx::query(
+            "INSERT INTO partners (id, name, portal_domain, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(partner.id.to_string())
+        .bind(partner.name.as_str())
+        .bind(
+            partner
+                .portal_domain
+                .as_ref()
+                .map(|d| d.as_str().to_owned()),
+        )
+        .bind(millis(partner.created_at))
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
         Ok(())
     }
 
@@ -367,13 +424,15 @@ impl Tx for SqliteTx {
         .await
         .map_err(translate)?;
         for (position, domain) in (0_i64..).zip(&customer.domains) {
-            sqlx::query("INSERT INTO customer_domains (customer_id, domain, position) VALUES (?, ?, ?)")
-                .bind(customer.id.to_string())
-                .bind(domain.as_str())
-                .bind(position)
-                .execute(&mut *self.0)
-                .await
-                .map_err(translate)?;
+            sqlx::query(
+                "INSERT INTO customer_domains (customer_id, domain, position) VALUES (?, ?, ?)",
+            )
+            .bind(customer.id.to_string())
+            .bind(domain.as_str())
+            .bind(position)
+            .execute(&mut *self.0)
+            .await
+            .map_err(translate)?;
         }
         Ok(())
     }
@@ -394,7 +453,12 @@ impl Tx for SqliteTx {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str) -> Result<()> {
+    async fn insert_user(
+        &mut self,
+        scope: CustomerScope,
+        user: &User,
+        password_hash: &str,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, first_name, last_name, \
              display_name, usage_location, state, soft_deleted_at, force_change_password, password_hash, \
@@ -453,7 +517,12 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
-    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool> {
+    async fn purge_user(
+        &mut self,
+        scope: CustomerScope,
+        id: UserId,
+        cutoff: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM users WHERE customer_id = ? AND id = ? AND partner_id = ? \
              AND state = 'inactive' AND soft_deleted_at < ?",
@@ -489,7 +558,11 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
-    async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()> {
+    async fn insert_response(
+        &mut self,
+        partner: PartnerId,
+        response: &StoredResponse,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at) \
              VALUES (?, ?, ?, ?, ?, ?)",

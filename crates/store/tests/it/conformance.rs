@@ -1,0 +1,405 @@
+//! The conformance tests themselves, generic over `&dyn Store`.
+
+use chrono::{TimeDelta, Utc};
+use tenantdesk_domain::{
+    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId,
+    PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+};
+use tenantdesk_store::{
+    Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor,
+    UserQuery,
+};
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+async fn partner(store: &dyn Store) -> PartnerId {
+    let partner = Partner {
+        id: PartnerId::new(),
+        name: CompanyName::parse("Fabrikam CSP").unwrap(),
+        portal_domain: None,
+        created_at: Utc::now(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_partner(&partner).await.unwrap();
+    tx.commit().await.unwrap();
+    partner.id
+}
+
+fn customer_value(partner: PartnerId, domains: &[&str]) -> Customer {
+    Customer {
+        id: CustomerId::new(),
+        partner,
+        company_name: CompanyName::parse("Contoso").unwrap(),
+        domains: domains
+            .iter()
+            .map(|d| DomainName::parse(d).unwrap())
+            .collect(),
+        provider_instance: ProviderInstanceId::new(),
+        created_at: Utc::now(),
+    }
+}
+
+async fn customer(store: &dyn Store, partner: PartnerId) -> CustomerScope {
+    let domain = format!("c{}.onmicrosoft.com", &CustomerId::new().to_string()[..8]);
+    let customer = customer_value(partner, &[&domain]);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_customer(&customer).await.unwrap();
+    tx.commit().await.unwrap();
+    CustomerScope {
+        partner,
+        customer: customer.id,
+    }
+}
+
+fn user(scope: CustomerScope, upn: &str, display: &str) -> User {
+    let now = Utc::now();
+    User {
+        id: UserId::new(),
+        customer: scope.customer,
+        upn: UserPrincipalName::parse(upn).unwrap(),
+        first_name: PersonName::parse("Ana").unwrap(),
+        last_name: None,
+        display_name: DisplayName::parse(display).unwrap(),
+        usage_location: UsageLocation::parse("US").unwrap(),
+        state: UserState::Active,
+        soft_deleted_at: None,
+        force_change_password: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn insert(
+    store: &dyn Store,
+    scope: CustomerScope,
+    user: &User,
+) -> tenantdesk_store::Result<()> {
+    let mut tx = store.begin().await?;
+    tx.insert_user(scope, user, HASH).await?;
+    tx.commit().await
+}
+
+pub async fn migrations_are_idempotent(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+}
+
+pub async fn customers_are_scoped_to_their_partner(store: &dyn Store) {
+    let (a, b) = (partner(store).await, partner(store).await);
+    let mut customer = customer_value(a, &["contoso.onmicrosoft.com", "contoso.com"]);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_customer(&customer).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let read = store.customer(a, customer.id).await.unwrap().unwrap();
+    customer.created_at = read.created_at; // stored at millisecond precision
+    assert_eq!(
+        read.domains, customer.domains,
+        "domains keep their order, default first"
+    );
+    assert_eq!(read.provider_instance, customer.provider_instance);
+    assert!(store.customer(b, customer.id).await.unwrap().is_none());
+    assert_eq!(store.customers(a).await.unwrap().len(), 1);
+    assert!(store.customers(b).await.unwrap().is_empty());
+    assert_eq!(
+        store.partner(a).await.unwrap().unwrap().name.as_str(),
+        "Fabrikam CSP"
+    );
+}
+
+pub async fn a_domain_belongs_to_one_customer(store: &dyn Store) {
+    let p = partner(store).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_customer(&customer_value(p, &["taken.com"]))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let err = tx
+        .insert_customer(&customer_value(p, &["other.com", "taken.com"]))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(Conflict::Domain), "{err:?}");
+}
+
+pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
+    let p = partner(store).await;
+    let scope = customer(store, p).await;
+    let mut u = user(scope, "Ana@Contoso.com", "Ana Lima");
+    insert(store, scope, &u).await.unwrap();
+    let read = store.user(scope, u.id).await.unwrap().unwrap();
+    u.created_at = read.created_at;
+    u.updated_at = read.updated_at;
+    assert_eq!(read, u);
+
+    let other_partner = CustomerScope {
+        partner: partner(store).await,
+        customer: scope.customer,
+    };
+    assert!(store.user(other_partner, u.id).await.unwrap().is_none());
+    let other_customer = customer(store, p).await;
+    assert!(store.user(other_customer, u.id).await.unwrap().is_none());
+
+    let mut tx = store.begin().await.unwrap();
+    let mut locked = tx.user_for_update(scope, u.id).await.unwrap().unwrap();
+    locked.display_name = DisplayName::parse("Ana M. Lima").unwrap();
+    tx.update_user(scope, &locked, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store
+            .user(scope, u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .display_name
+            .as_str(),
+        "Ana M. Lima"
+    );
+}
+
+pub async fn active_upns_are_unique_case_insensitively(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let mut first = user(scope, "ana@contoso.com", "Ana");
+    insert(store, scope, &first).await.unwrap();
+    let err = insert(store, scope, &user(scope, "ANA@contoso.com", "Ana 2"))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(Conflict::UserPrincipalName), "{err:?}");
+
+    // Another customer may use the same UPN.
+    let elsewhere = customer(store, scope.partner).await;
+    insert(store, elsewhere, &user(elsewhere, "ana@contoso.com", "Ana"))
+        .await
+        .unwrap();
+
+    // Once deleted, the UPN is free; restoring the first user is then a conflict.
+    first.delete(Utc::now());
+    let mut tx = store.begin().await.unwrap();
+    tx.update_user(scope, &first, None).await.unwrap();
+    tx.commit().await.unwrap();
+    insert(store, scope, &user(scope, "Ana@Contoso.com", "Ana 3"))
+        .await
+        .unwrap();
+    first.restore(Utc::now()).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.update_user(scope, &first, None).await.unwrap_err();
+    assert!(err.is_conflict(Conflict::UserPrincipalName), "{err:?}");
+}
+
+pub async fn dropping_a_transaction_rolls_it_back(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let u = user(scope, "gone@contoso.com", "Gone");
+    {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_user(scope, &u, HASH).await.unwrap();
+        tx.insert_audit(&audit(scope)).await.unwrap();
+    }
+    assert!(store.user(scope, u.id).await.unwrap().is_none());
+    // The store is still usable: the write lock was released.
+    insert(store, scope, &u).await.unwrap();
+}
+
+fn audit(scope: CustomerScope) -> AuditRecord {
+    AuditRecord {
+        id: uuid::Uuid::new_v4(),
+        at: Utc::now(),
+        partner: scope.partner,
+        actor: "agent@fabrikam.com".to_owned(),
+        customer: Some(scope.customer),
+        resource: None,
+        operation: "CreateCustomerUser".to_owned(),
+        outcome: "success".to_owned(),
+        request_id: None,
+        correlation_id: None,
+    }
+}
+
+pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let mut expected = Vec::new();
+    for i in 0..23 {
+        // Display names repeat, so the id must break ties.
+        let u = user(
+            scope,
+            &format!("user{i:02}@contoso.com"),
+            &format!("Name {}", i % 5),
+        );
+        insert(store, scope, &u).await.unwrap();
+        expected.push(u);
+    }
+    for sort in [SortField::UserPrincipalName, SortField::DisplayName] {
+        for descending in [false, true] {
+            let mut seen: Vec<User> = Vec::new();
+            let mut after = None;
+            loop {
+                let query = UserQuery {
+                    state: UserState::Active,
+                    sort,
+                    descending,
+                    after,
+                    limit: 10,
+                };
+                let page = store.users(scope, &query).await.unwrap();
+                assert!(page.len() <= 10);
+                after = page.last().map(|u| UserCursor::after(u, sort));
+                let done = page.len() < 10;
+                seen.extend(page);
+                if done {
+                    break;
+                }
+            }
+            let key = |u: &User| match sort {
+                SortField::UserPrincipalName => (u.upn.normalized(), u.id.to_string()),
+                SortField::DisplayName => (u.display_name.as_str().to_owned(), u.id.to_string()),
+            };
+            let mut want: Vec<_> = expected.iter().map(key).collect();
+            want.sort();
+            if descending {
+                want.reverse();
+            }
+            let got: Vec<_> = seen.iter().map(key).collect();
+            assert_eq!(got, want, "{sort:?} descending={descending}");
+        }
+    }
+}
+
+pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let now = Utc::now();
+    let mut old = user(scope, "old@contoso.com", "Old");
+    let mut recent = user(scope, "recent@contoso.com", "Recent");
+    let active = user(scope, "active@contoso.com", "Active");
+    for u in [&old, &recent, &active] {
+        insert(store, scope, u).await.unwrap();
+    }
+    old.delete(now - TimeDelta::days(40));
+    recent.delete(now - TimeDelta::days(2));
+    let mut tx = store.begin().await.unwrap();
+    tx.update_user(scope, &old, None).await.unwrap();
+    tx.update_user(scope, &recent, None).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let deleted = UserQuery {
+        state: UserState::Inactive,
+        sort: SortField::UserPrincipalName,
+        descending: false,
+        after: None,
+        limit: 100,
+    };
+    let listed: Vec<UserId> = store
+        .users(scope, &deleted)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(listed, vec![old.id, recent.id]);
+
+    let cutoff = now - TimeDelta::days(30);
+    let due = store.deleted_before(cutoff, 100).await.unwrap();
+    assert!(due.contains(&(scope, old.id)));
+    assert!(
+        !due.iter()
+            .any(|(_, id)| *id == recent.id || *id == active.id)
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.purge_user(scope, old.id, cutoff).await.unwrap());
+    assert!(
+        !tx.purge_user(scope, recent.id, cutoff).await.unwrap(),
+        "too recent"
+    );
+    assert!(
+        !tx.purge_user(scope, active.id, cutoff).await.unwrap(),
+        "not deleted"
+    );
+    tx.commit().await.unwrap();
+    assert!(store.user(scope, old.id).await.unwrap().is_none());
+    assert!(store.user(scope, recent.id).await.unwrap().is_some());
+}
+
+pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
+    let p = partner(store).await;
+    let key = IdempotencyKey {
+        request_id: "b1317092".to_owned(),
+        fingerprint: "f1".to_owned(),
+    };
+    let now = Utc::now();
+    let response = StoredResponse {
+        key: key.clone(),
+        status: 201,
+        body: Some("{}".to_owned()),
+        created_at: now,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_response(p, &response).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let since = now - TimeDelta::hours(24);
+    let mut read = store.response(p, &key, since).await.unwrap().unwrap();
+    read.created_at = now;
+    assert_eq!(read.status, 201);
+    assert_eq!(read.body.as_deref(), Some("{}"));
+    let other_key = IdempotencyKey {
+        fingerprint: "f2".to_owned(),
+        ..key.clone()
+    };
+    assert!(
+        store
+            .response(p, &other_key, since)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .response(partner(store).await, &key, since)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .response(p, &key, now + TimeDelta::seconds(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "too old"
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.insert_response(p, &response).await.unwrap_err();
+    assert!(err.is_conflict(Conflict::IdempotencyKey), "{err:?}");
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.delete_responses_before(now + TimeDelta::seconds(1))
+            .await
+            .unwrap()
+            >= 1
+    );
+    tx.commit().await.unwrap();
+    assert!(store.response(p, &key, since).await.unwrap().is_none());
+}
+
+pub async fn settings_keep_their_first_value(store: &dyn Store) {
+    assert_eq!(store.setting("k").await.unwrap(), None);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.setting_or_insert("k", "first").await.unwrap(), "first");
+    assert_eq!(tx.setting_or_insert("k", "second").await.unwrap(), "first");
+    tx.commit().await.unwrap();
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("first"));
+}
+
+pub async fn only_argon2id_hashes_are_stored(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let mut tx = store.begin().await.unwrap();
+    let err = tx
+        .insert_user(scope, &user(scope, "x@contoso.com", "X"), "Renew456*")
+        .await;
+    assert!(
+        err.is_err(),
+        "a plaintext password must be refused by the schema"
+    );
+}

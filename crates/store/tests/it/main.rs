@@ -1,0 +1,43 @@
+//! The storage conformance suite: every test runs against each store implementation, through
+//! the `Store` trait only, so the implementations cannot drift apart.
+
+mod conformance;
+
+use tenantdesk_store::{SqliteStore, Store};
+
+/// A migrated SQLite store in a fresh temporary directory (kept alive by the returned guard).
+async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = SqliteStore::open(&url).await.expect("open sqlite store");
+    store.migrate().await.expect("migrate");
+    (Box::new(store), dir)
+}
+
+macro_rules! conformance_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_store {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = super::sqlite().await;
+                    super::conformance::$name(store.as_ref()).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance_tests!(
+    migrations_are_idempotent,
+    customers_are_scoped_to_their_partner,
+    a_domain_belongs_to_one_customer,
+    users_round_trip_and_stay_in_scope,
+    active_upns_are_unique_case_insensitively,
+    dropping_a_transaction_rolls_it_back,
+    keyset_pages_cover_every_user_once_in_order,
+    deleted_users_are_listed_apart_and_purged_after_the_cutoff,
+    responses_are_recorded_once_and_expire,
+    settings_keep_their_first_value,
+    only_argon2id_hashes_are_stored,
+);
