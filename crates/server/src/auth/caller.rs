@@ -1,0 +1,99 @@
+//! The `Caller` extractor: the verified principal of a request, with its request ids.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use tenantdesk_domain::{AgentRole, AuditRecord, CustomerId, Operation, Permission, Principal};
+
+use crate::http::RequestIds;
+use crate::{App, AppError};
+
+/// Who is calling, and under which request and correlation ids.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The verified principal.
+    pub principal: Principal,
+    /// The request's ids.
+    pub ids: RequestIds,
+}
+
+impl Caller {
+    /// Checks an operation on users: app-only tokens are refused (403, 2032), then the role.
+    pub fn require_agent(&self, permission: Permission) -> Result<(), AppError> {
+        match &self.principal.agent {
+            None => Err(AppError::AppOnly),
+            Some(agent) => check_role(agent.role, permission),
+        }
+    }
+
+    /// Checks an operation apps may perform too (customers): only an agent's role can refuse it.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        match &self.principal.agent {
+            None => Ok(()),
+            Some(agent) => check_role(agent.role, permission),
+        }
+    }
+
+    /// An audit record of a successful `operation` by this caller, stamped `at`.
+    pub fn audit(
+        &self,
+        operation: Operation,
+        customer: Option<CustomerId>,
+        resource: Option<String>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> AuditRecord {
+        AuditRecord {
+            id: uuid::Uuid::new_v4(),
+            at,
+            partner: self.principal.partner,
+            actor: self.principal.actor().to_owned(),
+            customer,
+            resource,
+            operation: operation.as_str().to_owned(),
+            outcome: "success".to_owned(),
+            request_id: Some(self.ids.request_id.clone()),
+            correlation_id: Some(self.ids.correlation_id.clone()),
+        }
+    }
+}
+
+fn check_role(role: AgentRole, permission: Permission) -> Result<(), AppError> {
+    if role.allows(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(role.as_str()))
+    }
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(AppError::MissingToken)?;
+        let header = header
+            .to_str()
+            .map_err(|_| AppError::InvalidToken("not ASCII".to_owned()))?;
+        let (scheme, token) = header
+            .trim()
+            .split_once(' ')
+            .ok_or(AppError::MissingToken)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AppError::InvalidToken(format!(
+                "the scheme must be Bearer, not {scheme}"
+            )));
+        }
+        let principal = app
+            .tokens()
+            .verify(token.trim())
+            .map_err(AppError::InvalidToken)?;
+        let ids = parts
+            .extensions
+            .get::<RequestIds>()
+            .cloned()
+            .unwrap_or_else(RequestIds::generate);
+        Ok(Self { principal, ids })
+    }
+}

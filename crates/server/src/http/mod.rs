@@ -1,0 +1,199 @@
+//! The HTTP surface: router, middleware, request bodies, health checks and the OpenAPI document.
+//!
+//! Every route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
+//! without its OpenAPI entry: `/openapi.json` is generated from the code that serves.
+
+mod body;
+mod context;
+mod openapi;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use body::{JsonBody, MAX_BODY_BYTES, RequestDigest};
+pub use context::RequestIds;
+
+use crate::{App, AppError, customers, users};
+
+/// `Content-Type` of every JSON response.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// A JSON response with Partner Center's content type.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "failed to serialize a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(
+            customers::http::list_customers,
+            customers::http::create_customer
+        ))
+        .routes(routes!(customers::http::get_customer))
+        .routes(routes!(users::http::list_users, users::http::create_user))
+        .routes(routes!(
+            users::http::get_user,
+            users::http::update_user,
+            users::http::delete_user
+        ))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the routes.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+/// The application's router: the API, health checks, `/openapi.json`, and the middleware that
+/// sets request ids and Partner Center's headers on every response.
+pub fn router(app: App) -> Router {
+    let (api, document) = api().split_for_parts();
+    let document = serde_json::to_value(&document).unwrap_or_default();
+    api.route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route(
+            "/openapi.json",
+            get(move || async move { json_response(StatusCode::OK, &document) }),
+        )
+        .fallback(|| async { AppError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            context::request_context,
+        ))
+        .with_state(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests under way.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::ServiceExt as _;
+    let service = tower::ServiceExt::map_request(router(app), normalize_path);
+    axum::serve(listener, service.into_make_service())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The path segments matched case-insensitively, as ASP.NET's routing does.
+const LITERAL_SEGMENTS: [&str; 7] = [
+    "v1",
+    "customers",
+    "users",
+    "directoryroles",
+    "usermembers",
+    "auditrecords",
+    "reset-password",
+];
+
+/// Routes case-insensitively on the literal segments (`/v1/Customers/…`) and ignores a trailing
+/// slash (`POST /v1/customers/{cid}/users/`), before the router sees the request.
+pub fn normalize_path(mut request: Request) -> Request {
+    let uri = request.uri();
+    let path = uri.path();
+    let mut normalized: String = path
+        .split('/')
+        .map(|segment| {
+            LITERAL_SEGMENTS
+                .iter()
+                .find(|literal| literal.eq_ignore_ascii_case(segment))
+                .copied()
+                .unwrap_or(segment)
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    if normalized.len() > 1 && normalized.ends_with('/') {
+        normalized.pop();
+    }
+    if normalized != path {
+        let path_and_query = match uri.query() {
+            Some(query) => format!("{normalized}?{query}"),
+            None => normalized,
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    request
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &Health { status: "ok" })
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    match app.store().ping().await {
+        Ok(()) => json_response(StatusCode::OK, &Health { status: "ok" }),
+        Err(error) => {
+            tracing::warn!(
+                error = format!("{:#}", anyhow::Error::from(error)),
+                "the database is not reachable"
+            );
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &Health {
+                    status: "unavailable",
+                },
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalised() {
+        let check = |from: &str, to: &str| {
+            let request = Request::builder()
+                .uri(from)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            assert_eq!(normalize_path(request).uri().to_string(), to, "{from}");
+        };
+        check("/v1/Customers/ABC/users/", "/v1/customers/ABC/users");
+        check(
+            "/V1/CUSTOMERS/abc/Users/Def?size=2",
+            "/v1/customers/abc/users/Def?size=2",
+        );
+        check(
+            "/v1/customers/abc/users/u/Reset-Password",
+            "/v1/customers/abc/users/u/reset-password",
+        );
+        check("/", "/");
+    }
+}
