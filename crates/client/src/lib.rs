@@ -1,1 +1,254 @@
-//! placeholder
+//! The Rust SDK of tenantdesk and of the Partner Center customer-user API, fluent like the .NET
+//! SDK's `partnerOperations.Customers.ById(c).Users.ById(u).Patch(user)`:
+//!
+//! ```no_run
+//! use tenantdesk_client::{CustomerUserRequest, Partner};
+//! # async fn example() -> Result<(), tenantdesk_client::Error> {
+//! let partner = Partner::new("http://127.0.0.1:8080", "TOKEN")?;
+//! let customer = "5cbef426-1b9f-4390-8992-aae40861b49b".parse().unwrap();
+//! let created = partner
+//!     .customers()
+//!     .by_id(customer)
+//!     .users()
+//!     .create(&CustomerUserRequest {
+//!         user_principal_name: Some("ana@contoso.onmicrosoft.com".into()),
+//!         display_name: Some("Ana Lima".into()),
+//!         usage_location: Some("US".into()),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! println!("temporary password: {:?}", created.password_profile.and_then(|p| p.password));
+//! # Ok(()) }
+//! ```
+//!
+//! Requests carry an `MS-RequestId`, kept across retries so the service's idempotent replay makes
+//! a retried create safe, and the client's `MS-CorrelationId`. Transport errors, 5xx and 429
+//! (honouring `Retry-After`) are retried with exponential backoff; 4xx never are.
+
+mod customers;
+mod error;
+mod users;
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use customers::{CustomerOperations, Customers};
+pub use error::Error;
+pub use tenantdesk_wire::{
+    Collection, CompanyProfileRequest, Customer, CustomerRequest, CustomerUser,
+    CustomerUserRequest, ErrorBody, PasswordProfile, UserFilter, UserState,
+};
+pub use users::{UserOperations, Users};
+pub use uuid::Uuid;
+
+/// How many times a request is tried at most, by default.
+pub const DEFAULT_ATTEMPTS: u32 = 4;
+
+/// A client acting for one partner, with its bearer token: the root of the fluent API.
+#[derive(Clone, Debug)]
+pub struct Partner {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+    correlation_id: String,
+    attempts: u32,
+    first_backoff: Duration,
+}
+
+impl Partner {
+    /// A client of the service at `base_url` (for example `http://127.0.0.1:8080`, without `/v1`)
+    /// authenticating with the bearer `token`.
+    pub fn new(base_url: &str, token: &str) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("tenantdesk-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            correlation_id: Uuid::new_v4().to_string(),
+            attempts: DEFAULT_ATTEMPTS,
+            first_backoff: Duration::from_millis(200),
+        })
+    }
+
+    /// Uses `correlation_id` as the `MS-CorrelationId` of every request.
+    pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
+        self.correlation_id = correlation_id.into();
+        self
+    }
+
+    /// Tries each request at most `attempts` times (at least once), waiting `first_backoff`, then
+    /// twice as long each time, between tries.
+    pub fn with_retries(mut self, attempts: u32, first_backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.first_backoff = first_backoff;
+        self
+    }
+
+    /// The correlation id sent with every request.
+    pub fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+
+    /// The partner's customers.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers::new(self)
+    }
+
+    /// Sends a request (retrying as the type documentation says) and decodes a JSON answer.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: Request<'_, impl Serialize + Sync>,
+    ) -> Result<T, Error> {
+        let response = self.send(request).await?;
+        let bytes = response.bytes().await.map_err(Error::Transport)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    async fn send(
+        &self,
+        call: Request<'_, impl Serialize + Sync>,
+    ) -> Result<reqwest::Response, Error> {
+        let Request {
+            method,
+            path,
+            query,
+            body,
+            headers,
+        } = call;
+        let url = format!("{}{path}", self.base_url);
+        let request_id = Uuid::new_v4().to_string();
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        let mut backoff = self.first_backoff;
+        let mut attempt = 1;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .query(query)
+                .bearer_auth(&self.token)
+                .header("Accept", "application/json")
+                .header("MS-RequestId", &request_id)
+                .header("MS-CorrelationId", &self.correlation_id)
+                .headers(headers.clone());
+            if let Some(body) = &body {
+                request = request
+                    .header("Content-Type", "application/json")
+                    .body(body.clone());
+            }
+            let outcome = request.send().await;
+            let retry_after = match &outcome {
+                Ok(response) if response.status().is_success() => None,
+                Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    Some(retry_after(response.headers()).unwrap_or(backoff))
+                }
+                Ok(response) if response.status().is_server_error() => Some(backoff),
+                Ok(_) => None,
+                Err(error) if error.is_builder() => None,
+                Err(_) => Some(backoff),
+            };
+            match (retry_after, attempt < self.attempts) {
+                (Some(wait), true) => {
+                    tokio::time::sleep(wait).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                _ => return check(outcome.map_err(Error::Transport)?).await,
+            }
+        }
+    }
+}
+
+/// One API call: what [`Partner::send`] needs to make (and remake) the request.
+struct Request<'a, B> {
+    method: Method,
+    path: String,
+    query: &'a [(&'a str, String)],
+    body: Option<&'a B>,
+    headers: HeaderMap,
+}
+
+impl<'a> Request<'a, ()> {
+    /// A request without a body.
+    fn new(method: Method, path: String) -> Self {
+        Self {
+            method,
+            path,
+            query: &[],
+            body: None,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+impl<'a, B> Request<'a, B> {
+    fn body<C>(self, body: &'a C) -> Request<'a, C> {
+        Request {
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            body: Some(body),
+            headers: self.headers,
+        }
+    }
+
+    fn query(mut self, query: &'a [(&'a str, String)]) -> Self {
+        self.query = query;
+        self
+    }
+
+    fn headers(mut self, headers: HeaderMap) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value: &HeaderValue = headers.get(RETRY_AFTER)?;
+    value
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Turns a non-success answer into an [`Error::Api`].
+async fn check(response: reqwest::Response) -> Result<reqwest::Response, Error> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (request_id, correlation_id) = (header("MS-RequestId"), header("MS-CorrelationId"));
+    let bytes = response.bytes().await.map_err(Error::Transport)?;
+    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    Err(Error::Api {
+        status: status.as_u16(),
+        code: body.as_ref().map_or(0, |b| b.code),
+        description: body.as_ref().map_or_else(
+            || String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            |b| b.description.clone(),
+        ),
+        data: body.map(|b| b.data).unwrap_or_default(),
+        request_id,
+        correlation_id,
+    })
+}

@@ -1,1 +1,92 @@
-fn main() {}
+//! The `tenantdesk` binary: the service (`serve`), its administration commands, which act on the
+//! database directly, and (through the SDK) the command-line client.
+
+mod admin;
+mod cli;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use tenantdesk_server::AppError;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: failed to start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(&error);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, args).await,
+        Command::Migrate => admin::migrate(&cli.global).await,
+        Command::Purge(args) => admin::purge(&cli.global, args).await,
+        Command::Partner(cli::PartnerCommand::New(args)) => {
+            admin::partner_new(&cli.global, args).await
+        }
+        Command::Customer(cli::CustomerCommand::New(args)) => {
+            admin::customer_new(&cli.global, args).await
+        }
+        Command::Token(cli::TokenCommand::Issue(args)) => {
+            admin::token_issue(&cli.global, args).await
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&tenantdesk_server::http::openapi_document())?
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Prints an error for people: the service's description and details, or the whole cause chain.
+fn report(error: &anyhow::Error) {
+    if let Some(app_error) = error.downcast_ref::<AppError>() {
+        let body = app_error.body();
+        eprintln!("error: {}", body.description);
+        for detail in body.data {
+            eprintln!("  - {detail}");
+        }
+        if let AppError::Internal(cause) = app_error {
+            eprintln!("  caused by: {cause:#}");
+        }
+    } else {
+        eprintln!("error: {error:#}");
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`); JSON lines when
+/// `TENANTDESK_LOG_FORMAT=json`.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    if std::env::var("TENANTDESK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,46 @@
+//! The SDK's error type.
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service answered with an error.
+    #[error("{description} (HTTP {status}, code {code})")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Partner Center's error code (3000, 3001, 60002, …); 0 if the body had none.
+        code: u32,
+        /// The service's description of the error.
+        description: String,
+        /// Details, such as one line per invalid field.
+        data: Vec<String>,
+        /// The request's `MS-RequestId`.
+        request_id: Option<String>,
+        /// The request's `MS-CorrelationId`.
+        correlation_id: Option<String>,
+    },
+    /// The service could not be reached, or the connection failed.
+    #[error("cannot reach the service: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The answer was not what the API promises.
+    #[error("unexpected answer from the service: {0}")]
+    Decode(String),
+}
+
+impl Error {
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Partner Center's error code of an API error.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            Self::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}

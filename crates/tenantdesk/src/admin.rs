@@ -1,0 +1,122 @@
+//! The administration commands: they open the database named by `--database` and act on it
+//! directly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde_json::json;
+use tenantdesk_server::{App, Config};
+
+use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
+
+/// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
+pub fn database_url(global: &Global) -> anyhow::Result<String> {
+    if let Some(url) = &global.database {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&global.data_dir).with_context(|| {
+        format!(
+            "failed to create the data directory {}",
+            global.data_dir.display()
+        )
+    })?;
+    Ok(format!(
+        "sqlite://{}",
+        global.data_dir.join("tenantdesk.db").display()
+    ))
+}
+
+/// The store, migrated, and the application on it.
+pub async fn open(global: &Global, config: Config) -> anyhow::Result<App> {
+    let url = database_url(global)?;
+    let redacted = tenantdesk_store::redact_url(&url);
+    let store = tenantdesk_store::open(&url)
+        .await
+        .with_context(|| format!("failed to open the database {redacted}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("failed to migrate the database {redacted}"))?;
+    tracing::debug!(database = %redacted, "database ready");
+    App::new(Arc::from(store), config)
+        .await
+        .context("failed to load the token signing key")
+}
+
+pub async fn migrate(global: &Global) -> anyhow::Result<()> {
+    open(global, Config::default()).await?;
+    eprintln!("the database is up to date");
+    Ok(())
+}
+
+pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
+    let app = open(global, Config::default()).await?;
+    let purged = tenantdesk_server::purge::purge_once(&app, args.retention_days).await?;
+    if global.json {
+        println!(
+            "{}",
+            json!({ "purged": purged, "retentionDays": args.retention_days })
+        );
+    } else {
+        println!("{purged}");
+    }
+    Ok(())
+}
+
+pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Result<()> {
+    let app = open(global, Config::default()).await?;
+    let partner =
+        tenantdesk_server::admin::create_partner(&app, &args.name, args.portal_domain.as_deref())
+            .await?;
+    if global.json {
+        let portal = partner.portal_domain.as_ref().map(ToString::to_string);
+        println!(
+            "{}",
+            json!({ "id": partner.id, "name": partner.name.as_str(), "portalDomain": portal })
+        );
+    } else {
+        println!("{}", partner.id);
+    }
+    Ok(())
+}
+
+pub async fn customer_new(global: &Global, args: CustomerNewArgs) -> anyhow::Result<()> {
+    let app = open(global, Config::default()).await?;
+    let customer = tenantdesk_server::admin::create_customer(
+        &app,
+        args.partner,
+        &args.domains,
+        args.name.as_deref(),
+    )
+    .await?;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::to_string(&tenantdesk_server::customers::http::render(&customer))?
+        );
+    } else {
+        println!("{}", customer.id);
+    }
+    Ok(())
+}
+
+pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> anyhow::Result<()> {
+    let app = open(global, Config::default()).await?;
+    let agent = match (&args.user, args.role) {
+        (Some(user), Some(role)) => Some((user.as_str(), role)),
+        _ => None,
+    };
+    let ttl = Duration::from_secs(args.ttl);
+    let token = tenantdesk_server::admin::issue_token(&app, args.partner, agent, ttl).await?;
+    if global.json {
+        let role = args.role.map(|r| r.as_str());
+        println!(
+            "{}",
+            json!({ "token": token, "partner": args.partner, "user": args.user, "role": role, "appOnly": agent.is_none(), "expiresIn": args.ttl })
+        );
+    } else {
+        println!("{token}");
+    }
+    Ok(())
+}

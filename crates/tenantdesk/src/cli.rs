@@ -1,0 +1,160 @@
+//! The command line, as INTERFACE.md fixes it: every option is a flag and an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use tenantdesk_domain::{AgentRole, PartnerId};
+
+/// A self-hostable, Partner Center-compatible service for the users of CSP customers' tenants.
+#[derive(Parser, Debug)]
+#[command(name = "tenantdesk", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options of every command.
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Database URL: sqlite://PATH (default: sqlite://DATA_DIR/tenantdesk.db)
+    #[arg(
+        long,
+        env = "TENANTDESK_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Directory of the embedded database
+    #[arg(
+        long,
+        env = "TENANTDESK_DATA_DIR",
+        global = true,
+        default_value = "./tenantdesk-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Print whole records as JSON instead of just the id or token
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the service
+    ///
+    /// Example: tenantdesk serve --demo
+    Serve(ServeArgs),
+    /// Apply pending database migrations
+    Migrate,
+    /// Remove users deleted longer ago than the retention period, now
+    ///
+    /// Example: tenantdesk purge --retention-days 30
+    Purge(PurgeArgs),
+    /// Manage partners
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Manage customers
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Issue bearer tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document of the API
+    Openapi,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "TENANTDESK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Days a deleted user is kept before it is purged
+    #[arg(long, env = "TENANTDESK_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    /// Seconds between two purge passes
+    #[arg(long, env = "TENANTDESK_PURGE_INTERVAL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub purge_interval: u64,
+    /// Seed a demo partner, customer and users on first start, and print a token
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PurgeArgs {
+    /// Days a deleted user is kept before it is purged
+    #[arg(long, env = "TENANTDESK_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PartnerCommand {
+    /// Create a partner; prints its id
+    ///
+    /// Example: tenantdesk partner new --name "Fabrikam CSP" --portal-domain portal.fabrikam.com
+    New(PartnerNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PartnerNewArgs {
+    /// The partner's name
+    #[arg(long)]
+    pub name: String,
+    /// The domain of the partner's portal (CloudCockpit's X-Tenant)
+    #[arg(long)]
+    pub portal_domain: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCommand {
+    /// Create a customer of a partner; prints its id
+    ///
+    /// Example: tenantdesk customer new --partner PID --domain contoso.onmicrosoft.com --name Contoso
+    New(CustomerNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CustomerNewArgs {
+    /// The partner it belongs to
+    #[arg(long)]
+    pub partner: PartnerId,
+    /// A domain it owns; repeat for more (the first is the default)
+    #[arg(long = "domain", required = true)]
+    pub domains: Vec<String>,
+    /// The company's name (default: the domain)
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Issue a bearer token for an agent of a partner, or an app-only one; prints the token
+    ///
+    /// Example: tenantdesk token issue --partner PID --user admin@fabrikam.com --role admin-agent
+    Issue(TokenIssueArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TokenIssueArgs {
+    /// The partner
+    #[arg(long)]
+    pub partner: PartnerId,
+    /// The agent's UPN
+    #[arg(
+        long,
+        required_unless_present = "app_only",
+        conflicts_with = "app_only",
+        requires = "role"
+    )]
+    pub user: Option<String>,
+    /// The agent's role: admin-agent, helpdesk-agent or sales-agent
+    #[arg(long, conflicts_with = "app_only")]
+    pub role: Option<AgentRole>,
+    /// An app-only token (no agent): refused on user operations
+    #[arg(long)]
+    pub app_only: bool,
+    /// Seconds the token is valid
+    #[arg(long, default_value_t = 3600)]
+    pub ttl: u64,
+}
