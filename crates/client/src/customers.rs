@@ -18,21 +18,21 @@ impl<'a> Customers<'a> {
     }
 
     /// Creates a customer.
-    pub async fn create(&self, customer: &CustomerRequest) -> Result<Customer, Error> {
+    pub async fn create(self, customer: &CustomerRequest) -> Result<Customer, Error> {
         self.partner
             .call(Request::new(Method::POST, "/v1/customers".into()).body(customer))
             .await
     }
 
     /// Every customer of the partner.
-    pub async fn list(&self) -> Result<Collection<Customer>, Error> {
+    pub async fn list(self) -> Result<Collection<Customer>, Error> {
         self.partner
             .call(Request::new(Method::GET, "/v1/customers".into()))
             .await
     }
 
     /// One customer, by its tenant id.
-    pub fn by_id(&self, id: Uuid) -> CustomerOperations<'a> {
+    pub fn by_id(self, id: Uuid) -> CustomerOperations<'a> {
         CustomerOperations {
             partner: self.partner,
             id,
@@ -49,7 +49,7 @@ pub struct CustomerOperations<'a> {
 
 impl<'a> CustomerOperations<'a> {
     /// The customer.
-    pub async fn get(&self) -> Result<Customer, Error> {
+    pub async fn get(self) -> Result<Customer, Error> {
         self.partner
             .call(Request::new(
                 Method::GET,
@@ -59,7 +59,7 @@ impl<'a> CustomerOperations<'a> {
     }
 
     /// The customer's users.
-    pub fn users(&self) -> Users<'a> {
+    pub fn users(self) -> Users<'a> {
         Users::new(self.partner, self.id)
     }
 }

@@ -28,19 +28,19 @@ impl<'a> Users<'a> {
 
     /// Creates a user. Without `password_profile.password`, the service generates a temporary
     /// password and returns it in this answer only.
-    pub async fn create(&self, user: &CustomerUserRequest) -> Result<CustomerUser, Error> {
+    pub async fn create(self, user: &CustomerUserRequest) -> Result<CustomerUser, Error> {
         self.partner
             .call(Request::new(Method::POST, self.path()).body(user))
             .await
     }
 
     /// The first page of active users, `size` per page (0 for the service's default, 100).
-    pub async fn page(&self, size: u32) -> Result<Collection<CustomerUser>, Error> {
+    pub async fn page(self, size: u32) -> Result<Collection<CustomerUser>, Error> {
         self.first_page(size, None).await
     }
 
     /// The first page of deleted users, `size` per page.
-    pub async fn deleted_page(&self, size: u32) -> Result<Collection<CustomerUser>, Error> {
+    pub async fn deleted_page(self, size: u32) -> Result<Collection<CustomerUser>, Error> {
         self.first_page(size, Some(UserFilter::deleted_users()))
             .await
     }
@@ -86,22 +86,22 @@ impl<'a> Users<'a> {
     }
 
     /// Every active user, fetched page by page (100 at a time) as the stream is read.
-    pub fn list(&self) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
+    pub fn list(self) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
         self.stream(None)
     }
 
     /// Every deleted (restorable) user, fetched page by page as the stream is read: what
     /// PowerShell's `Get-PCCustomerUser -Deleted` lists.
-    pub fn deleted(&self) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
+    pub fn deleted(self) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
         self.stream(Some(UserFilter::deleted_users()))
     }
 
     fn stream(
-        &self,
+        self,
         filter: Option<UserFilter>,
     ) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
         use futures::StreamExt as _;
-        let users = *self;
+        let users = self;
         let pages = futures::stream::try_unfold(
             Some(None),
             move |state: Option<Option<Collection<CustomerUser>>>| {
@@ -134,7 +134,7 @@ impl<'a> Users<'a> {
     }
 
     /// One user, by id.
-    pub fn by_id(&self, id: Uuid) -> UserOperations<'a> {
+    pub fn by_id(self, id: Uuid) -> UserOperations<'a> {
         UserOperations {
             partner: self.partner,
             customer: self.customer,
@@ -157,14 +157,14 @@ impl UserOperations<'_> {
     }
 
     /// The user.
-    pub async fn get(&self) -> Result<CustomerUser, Error> {
+    pub async fn get(self) -> Result<CustomerUser, Error> {
         self.partner
             .call(Request::new(Method::GET, self.path()))
             .await
     }
 
     /// Updates the user: absent fields stay as they are.
-    pub async fn patch(&self, changes: &CustomerUserRequest) -> Result<CustomerUser, Error> {
+    pub async fn patch(self, changes: &CustomerUserRequest) -> Result<CustomerUser, Error> {
         self.partner
             .call(Request::new(Method::PATCH, self.path()).body(changes))
             .await
@@ -172,7 +172,7 @@ impl UserOperations<'_> {
 
     /// Sets a new password (`Some`), which the user must change at next sign-in. The answer's
     /// `password_profile` carries it.
-    pub async fn reset_password(&self, password: &str) -> Result<CustomerUser, Error> {
+    pub async fn reset_password(self, password: &str) -> Result<CustomerUser, Error> {
         let changes = CustomerUserRequest {
             password_profile: Some(PasswordProfile {
                 force_change_password: Some(true),
@@ -184,7 +184,7 @@ impl UserOperations<'_> {
     }
 
     /// Soft-deletes the user; it can be restored for 30 days.
-    pub async fn delete(&self) -> Result<(), Error> {
+    pub async fn delete(self) -> Result<(), Error> {
         self.partner
             .send(Request::new(Method::DELETE, self.path()))
             .await?;
@@ -192,7 +192,7 @@ impl UserOperations<'_> {
     }
 
     /// Restores a deleted user.
-    pub async fn restore(&self) -> Result<CustomerUser, Error> {
+    pub async fn restore(self) -> Result<CustomerUser, Error> {
         let changes = CustomerUserRequest {
             state: Some(UserState::Active),
             ..CustomerUserRequest::default()

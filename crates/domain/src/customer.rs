@@ -80,6 +80,6 @@ impl Customer {
     /// Whether `upn`'s domain is one of this customer's domains.
     pub fn owns(&self, upn: &UserPrincipalName) -> bool {
         let domain = upn.domain();
-        self.domains.iter().any(|d| *d == domain)
+        self.domains.contains(&domain)
     }
 }

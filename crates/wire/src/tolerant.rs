@@ -10,6 +10,9 @@
 //!    `"Active"` in an enum whose variant is `active`. No type needs an alias list.
 //! 3. [`serde_path_to_error`] names the field a type error happened at.
 //!
+//! No field of the API is a number, so JSON5's `Infinity`, `NaN` and numbers out of `f64`'s range
+//! (which [`Value`] can only hold as `null`) read as `null`: the field is left as it is.
+//!
 //! Nesting is bounded before parsing, so a hostile body of a million `[` cannot exhaust the stack.
 
 use std::fmt;

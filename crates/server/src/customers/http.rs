@@ -1,6 +1,6 @@
 //! The customer routes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use tenantdesk_domain::Customer;
@@ -10,7 +10,7 @@ use tenantdesk_wire::{
 };
 
 use crate::auth::Caller;
-use crate::http::{JsonBody, json_response};
+use crate::http::{CustomerPath, JsonBody, json_response};
 use crate::idempotency::{self, Reply};
 use crate::{App, AppError};
 
@@ -97,9 +97,8 @@ pub async fn list_customers(State(app): State<App>, caller: Caller) -> Result<Re
 pub async fn get_customer(
     State(app): State<App>,
     caller: Caller,
-    Path(cid): Path<String>,
+    CustomerPath(id): CustomerPath,
 ) -> Result<Response, AppError> {
-    let id = cid.parse().map_err(|_| AppError::CustomerNotFound)?;
     let customer = super::get(&app, &caller, id).await?;
     Ok(json_response(StatusCode::OK, &render(&customer)))
 }

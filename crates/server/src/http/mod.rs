@@ -6,6 +6,7 @@
 mod body;
 mod context;
 mod openapi;
+mod path;
 
 use std::future::Future;
 
@@ -21,6 +22,7 @@ use utoipa_axum::routes;
 
 pub use body::{JsonBody, MAX_BODY_BYTES, RequestDigest};
 pub use context::RequestIds;
+pub use path::{CustomerPath, UserPath};
 
 use crate::{App, AppError, customers, users};
 

@@ -1,17 +1,17 @@
 //! The user routes of Partner Center's REST API.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use tenantdesk_domain::{CustomerId, Password, User, UserId};
+use tenantdesk_domain::{Password, User};
 use tenantdesk_wire::{
     Attributes, Collection, CollectionLinks, CustomerUser, CustomerUserRequest, ErrorBody,
     KeyValue, Link, PasswordProfile, ResourceLinks, UserState,
 };
 
 use crate::auth::Caller;
-use crate::http::{JsonBody, RequestDigest, json_response};
+use crate::http::{CustomerPath, JsonBody, RequestDigest, UserPath, json_response};
 use crate::idempotency::{self, Reply};
 use crate::{App, AppError, paging};
 
@@ -56,14 +56,6 @@ fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> R
     }
 }
 
-fn customer_id(raw: &str) -> Result<CustomerId, AppError> {
-    raw.parse().map_err(|_| AppError::CustomerNotFound)
-}
-
-fn user_id(raw: &str) -> Result<UserId, AppError> {
-    raw.parse().map_err(|_| AppError::user_not_found())
-}
-
 /// Create a user
 ///
 /// Without `passwordProfile.password`, a temporary password is generated. The password is in this
@@ -85,10 +77,9 @@ fn user_id(raw: &str) -> Result<UserId, AppError> {
 pub async fn create_user(
     State(app): State<App>,
     caller: Caller,
-    Path(cid): Path<String>,
+    CustomerPath(customer): CustomerPath,
     body: JsonBody<CustomerUserRequest>,
 ) -> Result<Response, AppError> {
-    let customer = customer_id(&cid)?;
     let key = idempotency::key(&caller, &body.digest);
     let work = super::create(&app, &caller, customer, body.value);
     idempotency::respond(&app, &caller, key, work, |created| {
@@ -110,9 +101,9 @@ pub async fn create_user(
 pub async fn get_user(
     State(app): State<App>,
     caller: Caller,
-    Path((cid, uid)): Path<(String, String)>,
+    UserPath(customer, user): UserPath,
 ) -> Result<Response, AppError> {
-    let user = super::get(&app, &caller, customer_id(&cid)?, user_id(&uid)?).await?;
+    let user = super::get(&app, &caller, customer, user).await?;
     Ok(json_response(StatusCode::OK, &render(&user, None)))
 }
 
@@ -142,11 +133,10 @@ pub async fn get_user(
 pub async fn list_users(
     State(app): State<App>,
     caller: Caller,
-    Path(cid): Path<String>,
+    CustomerPath(customer): CustomerPath,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let customer = customer_id(&cid)?;
     let Query(params) = query.map_err(|e| AppError::invalid("query", e.body_text()))?;
     let continuation = headers
         .get("MS-ContinuationToken")
@@ -196,10 +186,9 @@ pub async fn list_users(
 pub async fn update_user(
     State(app): State<App>,
     caller: Caller,
-    Path((cid, uid)): Path<(String, String)>,
+    UserPath(customer, user): UserPath,
     body: JsonBody<CustomerUserRequest>,
 ) -> Result<Response, AppError> {
-    let (customer, user) = (customer_id(&cid)?, user_id(&uid)?);
     let key = idempotency::key(&caller, &body.digest);
     let work = super::update(&app, &caller, customer, user, body.value);
     idempotency::respond(&app, &caller, key, work, |updated| {
@@ -224,10 +213,9 @@ pub async fn update_user(
 pub async fn delete_user(
     State(app): State<App>,
     caller: Caller,
-    Path((cid, uid)): Path<(String, String)>,
+    UserPath(customer, user): UserPath,
     digest: RequestDigest,
 ) -> Result<Response, AppError> {
-    let (customer, user) = (customer_id(&cid)?, user_id(&uid)?);
     let key = idempotency::key(&caller, &digest.0);
     let work = super::delete(&app, &caller, customer, user);
     idempotency::respond(&app, &caller, key, work, |()| Reply {

@@ -1,6 +1,9 @@
 //! The storage conformance suite: every test runs against each store implementation, through
 //! the `Store` trait only, so the implementations cannot drift apart.
 
+// Tests unwrap freely: a failed unwrap is a failed test, with the value in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod conformance;
 
 use tenantdesk_store::{SqliteStore, Store};

@@ -1,0 +1,58 @@
+//! Typed path parameters: `{cid}` and `{uid}` parsed into ids. A segment that is not a UUID names
+//! nothing that exists, so it is a 404 in Partner Center's format (never a 400, never axum's
+//! plain-text rejection), read from the raw path so even invalid percent-encoding gets that answer.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use tenantdesk_domain::{CustomerId, UserId};
+
+use crate::{App, AppError};
+
+async fn param<T: std::str::FromStr>(
+    parts: &mut Parts,
+    app: &App,
+    name: &str,
+    not_found: fn() -> AppError,
+) -> Result<T, AppError> {
+    // The route matched, so a parameter that cannot be read (invalid percent-encoding) or parsed
+    // names nothing that exists.
+    let params = RawPathParams::from_request_parts(parts, app)
+        .await
+        .map_err(|_| not_found())?;
+    let raw = params
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .ok_or_else(not_found)?;
+    raw.parse().map_err(|_| not_found())
+}
+
+/// The `{cid}` of a customer route.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerPath(pub CustomerId);
+
+impl FromRequestParts<App> for CustomerPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            param(parts, app, "cid", || AppError::CustomerNotFound).await?,
+        ))
+    }
+}
+
+/// The `{cid}` and `{uid}` of a user route.
+#[derive(Debug, Clone, Copy)]
+pub struct UserPath(pub CustomerId, pub UserId);
+
+impl FromRequestParts<App> for UserPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let customer = param(parts, app, "cid", || AppError::CustomerNotFound).await?;
+        Ok(Self(
+            customer,
+            param(parts, app, "uid", AppError::user_not_found).await?,
+        ))
+    }
+}

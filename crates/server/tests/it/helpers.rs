@@ -1,0 +1,258 @@
+//! `spawn_app()`: a server on a free port over a fresh SQLite database, with a partner, a customer
+//! and tokens, and the clients to talk to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use serde_json::Value;
+use tenantdesk_client::{CustomerUser, CustomerUserRequest, Partner, PasswordProfile, Uuid};
+use tenantdesk_domain::{Agent, AgentRole, Customer, PartnerId, Principal};
+use tenantdesk_server::clock::ShiftedClock;
+use tenantdesk_server::{App, Config, admin};
+use tenantdesk_store::{SqliteStore, Store};
+
+/// The customer's domains in every test app.
+pub const DOMAIN: &str = "contoso.onmicrosoft.com";
+pub const OTHER_DOMAIN: &str = "contoso.com";
+
+pub struct TestApp {
+    pub base_url: String,
+    pub app: App,
+    pub clock: Arc<ShiftedClock>,
+    pub partner: PartnerId,
+    pub customer: Customer,
+    pub admin_token: String,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+/// A running server on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database_url = format!("sqlite://{}", dir.path().join("tenantdesk.db").display());
+    spawn_on(&database_url, Arc::new(dir)).await
+}
+
+async fn spawn_on(database_url: &str, dir: Arc<tempfile::TempDir>) -> TestApp {
+    let store = SqliteStore::open(database_url).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    let clock = Arc::new(ShiftedClock::default());
+    let app = App::with_clock(Arc::new(store), Config::default(), clock.clone())
+        .await
+        .expect("app");
+    let partner = admin::create_partner(&app, "Fabrikam CSP", Some("portal.fabrikam.com"))
+        .await
+        .expect("partner");
+    let customer = admin::create_customer(
+        &app,
+        partner.id,
+        &[DOMAIN.to_owned(), OTHER_DOMAIN.to_owned()],
+        Some("Contoso"),
+    )
+    .await
+    .expect("customer");
+    let base_url = serve(app.clone()).await;
+    let admin_token = token_for(&app, partner.id, Some(AgentRole::AdminAgent));
+    TestApp {
+        base_url,
+        app,
+        clock,
+        partner: partner.id,
+        customer,
+        admin_token,
+        http: reqwest::Client::new(),
+        database_url: database_url.to_owned(),
+        _dir: dir,
+    }
+}
+
+/// Serves `app` on a free port; returns its base URL.
+pub async fn serve(app: App) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(tenantdesk_server::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
+    format!("http://{address}")
+}
+
+/// A token of `partner` for an agent with `role`, or an app-only token with `None`.
+pub fn token_for(app: &App, partner: PartnerId, role: Option<AgentRole>) -> String {
+    let agent = role.map(|role| Agent {
+        upn: format!("{role}@fabrikam.com"),
+        role,
+    });
+    app.tokens()
+        .issue(&Principal { partner, agent }, Duration::from_secs(600))
+        .expect("token")
+}
+
+impl TestApp {
+    /// A second server on the same database (another instance behind the load balancer).
+    pub async fn second_instance(&self) -> String {
+        let store = SqliteStore::open(&self.database_url)
+            .await
+            .expect("open store");
+        let app = App::with_clock(Arc::new(store), Config::default(), self.clock.clone())
+            .await
+            .expect("app");
+        serve(app).await
+    }
+
+    pub fn cid(&self) -> Uuid {
+        self.customer.id.as_uuid()
+    }
+
+    pub fn token(&self, role: AgentRole) -> String {
+        token_for(&self.app, self.partner, Some(role))
+    }
+
+    pub fn app_only_token(&self) -> String {
+        token_for(&self.app, self.partner, None)
+    }
+
+    /// The SDK as the admin agent.
+    pub fn sdk(&self) -> Partner {
+        self.sdk_with(&self.admin_token)
+    }
+
+    pub fn sdk_with(&self, token: &str) -> Partner {
+        Partner::new(&self.base_url, token)
+            .expect("client")
+            .with_retries(1, Duration::ZERO)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn users_url(&self) -> String {
+        self.url(&format!("/v1/customers/{}/users", self.cid()))
+    }
+
+    pub fn user_url(&self, user: Uuid) -> String {
+        format!("{}/{user}", self.users_url())
+    }
+
+    /// A partner with a customer of its own, and an admin-agent token of it.
+    pub async fn other_partner(&self) -> (Customer, String) {
+        let partner = admin::create_partner(&self.app, "Northwind CSP", None)
+            .await
+            .expect("partner");
+        let domain = format!(
+            "nw{}.onmicrosoft.com",
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
+        let customer = admin::create_customer(&self.app, partner.id, &[domain], None)
+            .await
+            .expect("customer");
+        (
+            customer,
+            token_for(&self.app, partner.id, Some(AgentRole::AdminAgent)),
+        )
+    }
+
+    /// Creates an active user `local@contoso.onmicrosoft.com` through the SDK.
+    pub async fn create_user(&self, local: &str) -> CustomerUser {
+        self.sdk()
+            .customers()
+            .by_id(self.cid())
+            .users()
+            .create(&new_user(local))
+            .await
+            .expect("create user")
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// The stored password hashes, straight from the database.
+    pub async fn stored_hashes(&self) -> Vec<String> {
+        let pool = sqlx::SqlitePool::connect(&self.database_url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar("SELECT password_hash FROM users")
+            .fetch_all(&pool)
+            .await
+            .expect("hashes")
+    }
+}
+
+/// The body of a valid new user `local@contoso.onmicrosoft.com`.
+pub fn new_user(local: &str) -> CustomerUserRequest {
+    CustomerUserRequest {
+        user_principal_name: Some(format!("{local}@{DOMAIN}")),
+        first_name: Some("Ana".to_owned()),
+        last_name: Some("Lima".to_owned()),
+        display_name: Some(format!("{local} display")),
+        usage_location: Some("US".to_owned()),
+        password_profile: Some(PasswordProfile {
+            force_change_password: Some(true),
+            password: Some("Xy7!pass".to_owned()),
+        }),
+        ..CustomerUserRequest::default()
+    }
+}
+
+/// Sends a raw request with the admin token and returns status, headers and JSON body (Null when empty).
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = app.http.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_owned());
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("JSON body")
+    };
+    (status, headers, json)
+}
+
+/// Asserts a Partner Center error: status, code, and that `data` mentions `detail`.
+#[track_caller]
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: u64, detail: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["code"], want_code, "{body}");
+    assert_eq!(body["source"], "tenantdesk", "{body}");
+    assert!(
+        body["description"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    let text = body.to_string();
+    assert!(text.contains(detail), "expected {detail:?} in {body}");
+}
+
+/// The number of active and deleted users the customer has, as the API lists them.
+pub async fn user_counts(app: &TestApp) -> (usize, usize) {
+    use futures::TryStreamExt as _;
+    let sdk = app.sdk();
+    let users = sdk.customers().by_id(app.cid()).users();
+    let active: Vec<_> = users.list().try_collect().await.expect("list");
+    let deleted: Vec<_> = users.deleted().try_collect().await.expect("deleted");
+    (active.len(), deleted.len())
+}

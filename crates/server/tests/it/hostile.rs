@@ -1,0 +1,133 @@
+//! Hostile input: never a 5xx, never a panic, never a half-written change.
+
+use reqwest::Method;
+
+use crate::helpers::{assert_error, send, spawn_app, user_counts};
+
+#[tokio::test]
+async fn malformed_bodies_are_400s() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana").await;
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", br#"{"displayName": "Ana", "usageLoc"#.to_vec()),
+        ("binary", vec![0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f]),
+        ("NUL bytes", b"{\"displayName\": \"A\0\"}\0".to_vec()),
+        ("array", b"[1, 2, 3]".to_vec()),
+        ("string", b"\"hello\"".to_vec()),
+        ("deep nesting", deep.into_bytes()),
+        (
+            "wrong type",
+            br#"{"displayName": {"nested": true}}"#.to_vec(),
+        ),
+        (
+            "number for a string",
+            br#"{"userPrincipalName": 12}"#.to_vec(),
+        ),
+        (
+            "number for a bool",
+            br#"{"passwordProfile": {"forceChangePassword": 1}}"#.to_vec(),
+        ),
+        ("bad enum", br#"{"state": "deleted"}"#.to_vec()),
+        ("lone surrogate", br#"{"displayName": "\ud800"}"#.to_vec()),
+    ];
+    for (what, body) in bodies {
+        for (method, url) in [
+            (Method::POST, app.users_url()),
+            (Method::PATCH, app.user_url(user.id)),
+        ] {
+            let response = app
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&app.admin_token)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let answer: serde_json::Value = response.json().await.unwrap();
+            assert!(
+                (400..500).contains(&status),
+                "{what} {method}: {status} {answer}"
+            );
+            assert_eq!(answer["code"], 3000, "{what} {method}: {answer}");
+        }
+    }
+    assert_eq!(user_counts(&app).await, (1, 0));
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = spawn_app().await;
+    let huge = format!(r#"{{"displayName": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let (status, _, body) = send(
+        &app,
+        reqwest::Method::POST,
+        &app.users_url(),
+        Some(&app.admin_token),
+        &[],
+        Some(&huge),
+    )
+    .await;
+    assert_error(status, &body, 413, 3000, "");
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored_and_odd_ids_are_not_found() {
+    let app = spawn_app().await;
+    let body = r#"{userPrincipalName: 'eve@contoso.onmicrosoft.com', displayName: 'Eve', usageLocation: 'us',
+                   favouriteColour: 'teal', id: 'chosen-by-me', links: {self: null}, objectType: 1,}"#;
+    let (status, _, created) = send(
+        &app,
+        Method::POST,
+        &app.users_url(),
+        Some(&app.admin_token),
+        &[],
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_ne!(created["id"], "chosen-by-me");
+
+    for (url, code) in [
+        (app.url("/v1/customers/not-a-guid/users"), 60_003),
+        (app.url("/v1/customers/%00%ff/users"), 60_003),
+        (
+            app.url(&format!("/v1/customers/{}/users/not-a-guid", app.cid())),
+            60_002,
+        ),
+        (
+            app.url(&format!("/v1/customers/{}/users/'%20OR%201=1--", app.cid())),
+            60_002,
+        ),
+    ] {
+        let (status, _, answer) =
+            send(&app, Method::GET, &url, Some(&app.admin_token), &[], None).await;
+        assert_error(status, &answer, 404, code, "");
+    }
+}
+
+#[tokio::test]
+async fn hostile_headers_are_not_echoed_or_stored() {
+    let app = spawn_app().await;
+    let long = "r".repeat(500);
+    for value in [long.as_str(), "has space", "ünïcode"] {
+        let response = app
+            .http
+            .get(app.users_url())
+            .bearer_auth(&app.admin_token)
+            .header("MS-RequestId", value.as_bytes())
+            .header("MS-CorrelationId", value.as_bytes())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let request_id = response.headers()["ms-requestid"].to_str().unwrap();
+        assert_ne!(request_id, value);
+        assert!(
+            request_id.parse::<uuid::Uuid>().is_ok(),
+            "a fresh id replaces it"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Integration tests: the real server on 127.0.0.1:0 over a fresh database, driven through the
+//! Rust SDK (which they test too) and, where the wire bytes matter, through plain HTTP.
+
+// Tests unwrap freely: a failed unwrap is a failed test, with the value in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod customers;
+mod hostile;
+mod idempotency;
+mod ops;
+mod paging;
+mod seeds;
+mod users;
+mod validation;
