@@ -26,6 +26,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .local_addr()
         .context("failed to read the listening address")?;
     let url = format!("http://{address}");
+    let shutdown = shutdown_signal()?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "tenantdesk is listening on {url}")?;
@@ -50,37 +51,33 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 
     let purger = tenantdesk_server::purge::spawn(app.clone(), app.config().purge_interval);
     tracing::info!(%address, "serving");
-    let served = tenantdesk_server::serve(listener, app, shutdown_signal()).await;
+    let served = tenantdesk_server::serve(listener, app, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that completes on Ctrl-C or SIGTERM. The handlers are registered now, before the
+/// service says it is ready, so a signal sent as soon as it is up is never lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
 }

@@ -1,0 +1,220 @@
+//! The `tenantdesk` binary as people run it: the administration commands, `serve --demo` from a
+//! clean directory, graceful shutdown, and what reaches the log and the database files.
+
+// Tests unwrap freely: a failed unwrap is a failed test, with the value in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use futures::TryStreamExt as _;
+use tenantdesk_client::{CustomerUserRequest, Partner, PasswordProfile};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tenantdesk");
+
+fn tenantdesk(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .args(args)
+        .env_remove("TENANTDESK_DATABASE_URL")
+        .output()
+        .expect("run tenantdesk")
+}
+
+#[track_caller]
+fn stdout_of(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap().trim().to_owned()
+}
+
+/// A running `tenantdesk serve`, with its stdout lines read up to the token (with `--demo`).
+struct Server {
+    child: Child,
+    lines: Vec<String>,
+    url: String,
+}
+
+impl Server {
+    fn start(cwd: &Path, args: &[&str], log: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .current_dir(cwd)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "trace")
+            .env_remove("TENANTDESK_DATABASE_URL")
+            .env_remove("TENANTDESK_DATA_DIR")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .expect("start the server");
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        let wanted = if args.contains(&"--demo") { 7 } else { 1 };
+        while lines.len() < wanted {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).unwrap() > 0, "the server stopped early: {lines:?}");
+            lines.push(line.trim_end().to_owned());
+        }
+        let url = lines[0].rsplit(' ').next().unwrap().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{lines:?}");
+        Self { child, lines, url }
+    }
+
+    /// Sends SIGTERM and waits: a graceful shutdown exits with success.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn admin_commands_print_just_the_id_or_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let partner = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Fabrikam", "--portal-domain", "portal.fabrikam.com"]));
+    assert!(partner.parse::<uuid::Uuid>().is_ok(), "{partner}");
+    let customer = stdout_of(&tenantdesk(
+        data,
+        &["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com", "--domain", "contoso.com"],
+    ));
+    assert!(customer.parse::<uuid::Uuid>().is_ok(), "{customer}");
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&tenantdesk(
+        data,
+        &["--json", "customer", "new", "--partner", &partner, "--domain", "tailspin.onmicrosoft.com", "--name", "Tailspin"],
+    )))
+    .unwrap();
+    assert_eq!(json["companyProfile"]["companyName"], "Tailspin");
+
+    for args in [
+        &["token", "issue", "--partner", &partner, "--user", "admin@fabrikam.com", "--role", "admin-agent"][..],
+        &["token", "issue", "--partner", &partner, "--user", "help@fabrikam.com", "--role", "helpdesk-agent", "--ttl", "60"],
+        &["token", "issue", "--partner", &partner, "--app-only"],
+    ] {
+        let token = stdout_of(&tenantdesk(data, args));
+        assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    }
+    stdout_of(&tenantdesk(data, &["migrate"]));
+    assert_eq!(stdout_of(&tenantdesk(data, &["purge", "--retention-days", "30"])), "0");
+
+    let failures = [
+        (&["token", "issue", "--partner", &partner, "--user", "a@b.com", "--role", "global-admin"][..], "unknown role"),
+        (&["token", "issue", "--partner", &partner, "--user", "a@b.com"], "--role"),
+        (&["token", "issue", "--partner", "3f0c5c53-4a3b-4c1e-9f43-0c8f5e9d2a11", "--app-only"], "no partner has the id"),
+        (&["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com"], "already belongs to a customer"),
+        (&["customer", "new", "--partner", &partner, "--domain", "not a domain"], "companyProfile.domain"),
+        (&["partner", "new", "--name", "Other", "--portal-domain", "portal.fabrikam.com"], "already belongs to a partner"),
+    ];
+    for (args, message) in failures {
+        let output = tenantdesk(data, args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "nothing on stdout on failure");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("server.log");
+    let server = Server::start(cwd.path(), &["--demo"], &log);
+    assert!(cwd.path().join("tenantdesk-data/tenantdesk.db").exists(), "the default data directory");
+    let lines = &server.lines;
+    let customer = lines[2].split_whitespace().nth(2).unwrap().to_owned();
+    assert!(lines[2].ends_with("(contoso.onmicrosoft.com)"), "{lines:?}");
+    let token = lines[4].clone();
+    assert!(lines[6].contains(&format!("curl -s -H \"Authorization: Bearer {token}\" {}/v1/customers/{customer}/users", server.url)));
+
+    // The curl line, as the README tells a newcomer to run it.
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/customers/{customer}/users", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["totalCount"], 4, "{body}");
+    let partner = Partner::new(&server.url, &token).unwrap();
+    let deleted: Vec<_> = partner.customers().by_id(customer.parse().unwrap()).users().deleted().try_collect().await.unwrap();
+    assert_eq!(deleted.len(), 1);
+    server.stop();
+
+    let again = Server::start(cwd.path(), &["--demo"], &log);
+    assert_eq!(again.lines[2].split_whitespace().nth(2).unwrap(), customer, "the same demo data");
+    again.stop();
+}
+
+#[tokio::test]
+async fn passwords_never_reach_the_log_or_the_database_files() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = cwd.path().join("tenantdesk-data");
+    let partner = stdout_of(&tenantdesk(&data, &["partner", "new", "--name", "Fabrikam"]));
+    let customer = stdout_of(&tenantdesk(&data, &["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com"]));
+    let token = stdout_of(&tenantdesk(&data, &["token", "issue", "--partner", &partner, "--user", "admin@fabrikam.com", "--role", "admin-agent"]));
+    let log = cwd.path().join("server.log");
+    let server = Server::start(cwd.path(), &[], &log);
+
+    let client = Partner::new(&server.url, &token).unwrap().with_correlation_id("corr-for-the-log");
+    let users = client.customers().by_id(customer.parse().unwrap()).users();
+    let given = "Given!Pass-7q";
+    let request = |local: &str, password: Option<&str>| CustomerUserRequest {
+        user_principal_name: Some(format!("{local}@contoso.onmicrosoft.com")),
+        display_name: Some(local.to_owned()),
+        usage_location: Some("US".to_owned()),
+        password_profile: password.map(|p| PasswordProfile { password: Some(p.to_owned()), force_change_password: None }),
+        ..CustomerUserRequest::default()
+    };
+    let created = users.create(&request("ana", Some(given))).await.unwrap();
+    let generated = users.create(&request("ben", None)).await.unwrap().password_profile.unwrap().password.unwrap();
+    let reset = "Reset!Pass-9z";
+    users.by_id(created.id).reset_password(reset).await.unwrap();
+    // Refused requests carry passwords too.
+    let refused = "refused-Pass-3k";
+    users.create(&request("carl", Some(&format!("{refused}é")))).await.unwrap_err();
+    users.by_id(created.id).reset_password(&format!("{refused}ana")).await.unwrap_err();
+    // Idempotent replays record responses: a retried create with the client's request id.
+    let raw = reqwest::Client::new();
+    let replayed = "Replay!Pass-5m";
+    for _ in 0..2 {
+        let status = raw
+            .post(format!("{}/v1/customers/{customer}/users", server.url))
+            .bearer_auth(&token)
+            .header("MS-RequestId", "replay-me")
+            .body(format!(r#"{{userPrincipalName: "dee@contoso.onmicrosoft.com", displayName: "Dee", usageLocation: "US", passwordProfile: {{password: "{replayed}"}}}}"#))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 201);
+    }
+    server.stop();
+
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.contains("correlation_id=corr-for-the-log"), "request lines carry the correlation id");
+    assert!(log_text.contains("request completed"));
+    let secrets = [given, generated.as_str(), reset, refused, replayed];
+    for secret in secrets {
+        assert!(!log_text.contains(secret), "a password reached the log: {secret}");
+    }
+    assert!(!log_text.contains(&token), "the bearer token reached the log");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        files += 1;
+        for secret in secrets {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "a password reached a database file: {secret}");
+        }
+    }
+    assert!(files >= 1);
+}
