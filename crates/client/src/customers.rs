@@ -51,10 +51,7 @@ impl<'a> CustomerOperations<'a> {
     /// The customer.
     pub async fn get(self) -> Result<Customer, Error> {
         self.partner
-            .call(Request::new(
-                Method::GET,
-                format!("/v1/customers/{}", self.id),
-            ))
+            .call(Request::new(Method::GET, format!("/v1/customers/{}", self.id)))
             .await
     }
 

@@ -39,8 +39,8 @@ use serde::de::DeserializeOwned;
 pub use customers::{CustomerOperations, Customers};
 pub use error::Error;
 pub use tenantdesk_wire::{
-    Collection, CompanyProfileRequest, Customer, CustomerRequest, CustomerUser,
-    CustomerUserRequest, ErrorBody, PasswordProfile, UserFilter, UserState,
+    Collection, CompanyProfileRequest, Customer, CustomerRequest, CustomerUser, CustomerUserRequest, ErrorBody,
+    PasswordProfile, UserFilter, UserState,
 };
 pub use users::{UserOperations, Users};
 pub use uuid::Uuid;
@@ -103,19 +103,13 @@ impl Partner {
     }
 
     /// Sends a request (retrying as the type documentation says) and decodes a JSON answer.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: Request<'_, impl Serialize + Sync>,
-    ) -> Result<T, Error> {
+    async fn call<T: DeserializeOwned>(&self, request: Request<'_, impl Serialize + Sync>) -> Result<T, Error> {
         let response = self.send(request).await?;
         let bytes = response.bytes().await.map_err(Error::Transport)?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
     }
 
-    async fn send(
-        &self,
-        call: Request<'_, impl Serialize + Sync>,
-    ) -> Result<reqwest::Response, Error> {
+    async fn send(&self, call: Request<'_, impl Serialize + Sync>) -> Result<reqwest::Response, Error> {
         let Request {
             method,
             path,
@@ -142,9 +136,7 @@ impl Partner {
                 .header("MS-CorrelationId", &self.correlation_id)
                 .headers(headers.clone());
             if let Some(body) = &body {
-                request = request
-                    .header("Content-Type", "application/json")
-                    .body(body.clone());
+                request = request.header("Content-Type", "application/json").body(body.clone());
             }
             let outcome = request.send().await;
             let retry_after = match &outcome {
@@ -215,13 +207,7 @@ impl<'a, B> Request<'a, B> {
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value: &HeaderValue = headers.get(RETRY_AFTER)?;
-    value
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    value.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// Turns a non-success answer into an [`Error::Api`].

@@ -3,9 +3,7 @@
 use futures::Stream;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};
-use tenantdesk_wire::{
-    Collection, CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState,
-};
+use tenantdesk_wire::{Collection, CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 use uuid::Uuid;
 
 use crate::{Error, Partner, Request};
@@ -41,15 +39,10 @@ impl<'a> Users<'a> {
 
     /// The first page of deleted users, `size` per page.
     pub async fn deleted_page(self, size: u32) -> Result<Collection<CustomerUser>, Error> {
-        self.first_page(size, Some(UserFilter::deleted_users()))
-            .await
+        self.first_page(size, Some(UserFilter::deleted_users())).await
     }
 
-    async fn first_page(
-        &self,
-        size: u32,
-        filter: Option<UserFilter>,
-    ) -> Result<Collection<CustomerUser>, Error> {
+    async fn first_page(&self, size: u32, filter: Option<UserFilter>) -> Result<Collection<CustomerUser>, Error> {
         let mut query = vec![("size", size.to_string())];
         if let Some(filter) = filter {
             query.push((
@@ -63,10 +56,7 @@ impl<'a> Users<'a> {
     }
 
     /// The page after `page`, by following its `next` link; `None` after the last page.
-    pub async fn next_page(
-        &self,
-        page: &Collection<CustomerUser>,
-    ) -> Result<Option<Collection<CustomerUser>>, Error> {
+    pub async fn next_page(&self, page: &Collection<CustomerUser>) -> Result<Option<Collection<CustomerUser>>, Error> {
         let Some(next) = &page.links.next else {
             return Ok(None);
         };
@@ -74,8 +64,7 @@ impl<'a> Users<'a> {
         for header in &next.headers {
             let name = reqwest::header::HeaderName::from_bytes(header.key.as_bytes())
                 .map_err(|e| Error::Decode(e.to_string()))?;
-            let value =
-                HeaderValue::from_str(&header.value).map_err(|e| Error::Decode(e.to_string()))?;
+            let value = HeaderValue::from_str(&header.value).map_err(|e| Error::Decode(e.to_string()))?;
             headers.insert(name, value);
         }
         let path = format!("/v1{}", next.uri);
@@ -96,35 +85,29 @@ impl<'a> Users<'a> {
         self.stream(Some(UserFilter::deleted_users()))
     }
 
-    fn stream(
-        self,
-        filter: Option<UserFilter>,
-    ) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
+    fn stream(self, filter: Option<UserFilter>) -> impl Stream<Item = Result<CustomerUser, Error>> + 'a {
         use futures::StreamExt as _;
         let users = self;
-        let pages = futures::stream::try_unfold(
-            Some(None),
-            move |state: Option<Option<Collection<CustomerUser>>>| {
-                let filter = filter.clone();
-                async move {
-                    let page = match state {
+        let pages = futures::stream::try_unfold(Some(None), move |state: Option<Option<Collection<CustomerUser>>>| {
+            let filter = filter.clone();
+            async move {
+                let page = match state {
+                    None => return Ok(None),
+                    Some(None) => users.first_page(0, filter).await?,
+                    Some(Some(previous)) => match users.next_page(&previous).await? {
+                        Some(page) => page,
                         None => return Ok(None),
-                        Some(None) => users.first_page(0, filter).await?,
-                        Some(Some(previous)) => match users.next_page(&previous).await? {
-                            Some(page) => page,
-                            None => return Ok(None),
-                        },
-                    };
-                    let items = page.items.clone();
-                    let next_state = if page.links.next.is_some() {
-                        Some(Some(page))
-                    } else {
-                        None
-                    };
-                    Ok(Some((items, next_state)))
-                }
-            },
-        );
+                    },
+                };
+                let items = page.items.clone();
+                let next_state = if page.links.next.is_some() {
+                    Some(Some(page))
+                } else {
+                    None
+                };
+                Ok(Some((items, next_state)))
+            }
+        });
         pages
             .map(|page: Result<Vec<CustomerUser>, Error>| match page {
                 Ok(items) => futures::stream::iter(items.into_iter().map(Ok)).left_stream(),
@@ -158,9 +141,7 @@ impl UserOperations<'_> {
 
     /// The user.
     pub async fn get(self) -> Result<CustomerUser, Error> {
-        self.partner
-            .call(Request::new(Method::GET, self.path()))
-            .await
+        self.partner.call(Request::new(Method::GET, self.path())).await
     }
 
     /// Updates the user: absent fields stay as they are.
@@ -185,9 +166,7 @@ impl UserOperations<'_> {
 
     /// Soft-deletes the user; it can be restored for 30 days.
     pub async fn delete(self) -> Result<(), Error> {
-        self.partner
-            .send(Request::new(Method::DELETE, self.path()))
-            .await?;
+        self.partner.send(Request::new(Method::DELETE, self.path())).await?;
         Ok(())
     }
 

@@ -4,9 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::{
-    CompanyName, CustomerId, DomainName, PartnerId, ProviderInstanceId, UserPrincipalName,
-};
+use crate::{CompanyName, CustomerId, DomainName, PartnerId, ProviderInstanceId, UserPrincipalName};
 
 /// The DNS name a partner's agents use to reach its portal (CloudCockpit's `X-Tenant`).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -17,11 +15,7 @@ impl PortalDomain {
     pub fn parse(value: &str) -> Result<Self, String> {
         let value = value.trim().to_ascii_lowercase();
         let labels_ok = value.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
         if value.len() > 253 || !value.contains('.') || !labels_ok {
             return Err(format!("'{value}' is not a valid host name"));

@@ -34,9 +34,7 @@ pub enum PasswordError {
     )]
     Character(String),
     /// Fewer than 3 of the 4 character classes.
-    #[error(
-        "must contain at least 3 of: an uppercase letter, a lowercase letter, a digit, a symbol"
-    )]
+    #[error("must contain at least 3 of: an uppercase letter, a lowercase letter, a digit, a symbol")]
     Complexity,
     /// Contains the user name.
     #[error("must not contain the user name (the part of the user principal name before '@')")]
@@ -103,12 +101,7 @@ fn check_policy(value: &str, user_name: &str) -> Result<(), PasswordError> {
             c => return Err(PasswordError::Character(c.escape_default().to_string())),
         }
     }
-    if [upper, lower, digit, symbol]
-        .iter()
-        .filter(|present| **present)
-        .count()
-        < 3
-    {
+    if [upper, lower, digit, symbol].iter().filter(|present| **present).count() < 3 {
         return Err(PasswordError::Complexity);
     }
     if !user_name.is_empty() && value.to_lowercase().contains(&user_name.to_lowercase()) {
@@ -143,16 +136,9 @@ mod tests {
             ("xxANA123!", Err(PasswordError::ContainsUserName)),
         ];
         for (password, expected) in cases {
-            assert_eq!(
-                &Password::parse(password, &upn()).map(|_| ()),
-                expected,
-                "{password}"
-            );
+            assert_eq!(&Password::parse(password, &upn()).map(|_| ()), expected, "{password}");
         }
-        assert_eq!(
-            Password::parse(&"aA1!".repeat(64), &upn()).map(|_| ()),
-            Ok(())
-        );
+        assert_eq!(Password::parse(&"aA1!".repeat(64), &upn()).map(|_| ()), Ok(()));
         assert_eq!(
             Password::parse(&"aA1!".repeat(65), &upn()).map(|_| ()),
             Err(PasswordError::Length)

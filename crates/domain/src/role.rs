@@ -48,9 +48,7 @@ impl FromStr for AgentRole {
         Self::ALL
             .into_iter()
             .find(|role| role.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown role '{s}' (expected admin-agent, helpdesk-agent or sales-agent)")
-            })
+            .ok_or_else(|| format!("unknown role '{s}' (expected admin-agent, helpdesk-agent or sales-agent)"))
     }
 }
 
@@ -94,9 +92,7 @@ pub struct Agent {
 impl Principal {
     /// The name recorded in audit records: the agent's UPN, or `app` for app-only tokens.
     pub fn actor(&self) -> &str {
-        self.agent
-            .as_ref()
-            .map_or("app", |agent| agent.upn.as_str())
+        self.agent.as_ref().map_or("app", |agent| agent.upn.as_str())
     }
 }
 
@@ -121,10 +117,7 @@ mod tests {
 
     #[test]
     fn roles_parse_by_name() {
-        assert_eq!(
-            "Helpdesk-Agent".parse::<AgentRole>().unwrap(),
-            AgentRole::HelpdeskAgent
-        );
+        assert_eq!("Helpdesk-Agent".parse::<AgentRole>().unwrap(), AgentRole::HelpdeskAgent);
         assert!("global-admin".parse::<AgentRole>().is_err());
     }
 }

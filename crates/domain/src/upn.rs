@@ -29,9 +29,7 @@ impl DomainName {
         for label in &labels {
             let valid = !label.is_empty()
                 && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-');
             if !valid {
@@ -133,11 +131,7 @@ mod tests {
 
     #[test]
     fn check_upns() {
-        let ok = [
-            "ana@contoso.onmicrosoft.com",
-            "o'neil.x_y-z!#^~@a.io",
-            "A@B.CO",
-        ];
+        let ok = ["ana@contoso.onmicrosoft.com", "o'neil.x_y-z!#^~@a.io", "A@B.CO"];
         for upn in ok {
             assert!(UserPrincipalName::parse(upn).is_ok(), "{upn}");
         }

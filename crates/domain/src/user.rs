@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::{
-    CustomerId, DisplayName, Password, PersonName, UsageLocation, UserId, UserPrincipalName,
-};
+use crate::{CustomerId, DisplayName, Password, PersonName, UsageLocation, UserId, UserPrincipalName};
 
 /// How long after its deletion a user can still be restored.
 pub const RESTORE_WINDOW: TimeDelta = TimeDelta::days(30);
@@ -132,18 +130,10 @@ impl UserChanges {
         if self.upn.as_ref().is_some_and(|upn| *upn == user.upn) {
             self.upn = None;
         }
-        if self
-            .first_name
-            .as_ref()
-            .is_some_and(|name| *name == user.first_name)
-        {
+        if self.first_name.as_ref().is_some_and(|name| *name == user.first_name) {
             self.first_name = None;
         }
-        if self
-            .last_name
-            .as_ref()
-            .is_some_and(|name| *name == user.last_name)
-        {
+        if self.last_name.as_ref().is_some_and(|name| *name == user.last_name) {
             self.last_name = None;
         }
         if self
@@ -159,8 +149,7 @@ impl UserChanges {
         {
             self.usage_location = None;
         }
-        if self.password.is_none() && self.force_change_password == Some(user.force_change_password)
-        {
+        if self.password.is_none() && self.force_change_password == Some(user.force_change_password) {
             self.force_change_password = None;
         }
         self
@@ -238,10 +227,7 @@ mod tests {
         assert!(u.restorable(now + TimeDelta::days(30)));
         assert!(!u.restorable(now + TimeDelta::days(30) + TimeDelta::seconds(1)));
         let mut late = u.clone();
-        assert_eq!(
-            late.restore(now + TimeDelta::days(31)),
-            Err(RestoreError::Expired)
-        );
+        assert_eq!(late.restore(now + TimeDelta::days(31)), Err(RestoreError::Expired));
         u.restore(now + TimeDelta::days(29)).unwrap();
         assert_eq!((u.state, u.soft_deleted_at), (UserState::Active, None));
     }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use tenantdesk_domain::{
-    Agent, AgentRole, AuditRecord, CompanyName, Customer, Operation, Partner, PartnerId,
-    PortalDomain, Principal, UserPrincipalName,
+    Agent, AgentRole, AuditRecord, CompanyName, Customer, Operation, Partner, PartnerId, PortalDomain, Principal,
+    UserPrincipalName,
 };
 
 use crate::{App, AppError};
@@ -14,11 +14,7 @@ use crate::{App, AppError};
 pub const ADMIN_ACTOR: &str = "tenantdesk-admin";
 
 /// Creates a partner.
-pub async fn create_partner(
-    app: &App,
-    name: &str,
-    portal_domain: Option<&str>,
-) -> Result<Partner, AppError> {
+pub async fn create_partner(app: &App, name: &str, portal_domain: Option<&str>) -> Result<Partner, AppError> {
     let name = CompanyName::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let portal_domain = portal_domain
         .map(PortalDomain::parse)

@@ -57,11 +57,7 @@ impl App {
     }
 
     /// The application with another clock (tests move it forward).
-    pub async fn with_clock(
-        store: Arc<dyn Store>,
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    pub async fn with_clock(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let tokens = TokenKeys::load(store.as_ref()).await?;
         let paging_key = tokens.derive_key("continuation-token")?;
         let passwords = PasswordHasher::new(config.hash_cost);
@@ -106,23 +102,13 @@ impl App {
     }
 
     /// The caller's customer `id`, or 404 whether it does not exist or belongs to another partner.
-    pub async fn customer_of(
-        &self,
-        caller: &Caller,
-        id: CustomerId,
-    ) -> Result<(Customer, CustomerScope), AppError> {
+    pub async fn customer_of(&self, caller: &Caller, id: CustomerId) -> Result<(Customer, CustomerScope), AppError> {
         let partner = caller.principal.partner;
         let customer = self
             .store()
             .customer(partner, id)
             .await?
             .ok_or(AppError::CustomerNotFound)?;
-        Ok((
-            customer,
-            CustomerScope {
-                partner,
-                customer: id,
-            },
-        ))
+        Ok((customer, CustomerScope { partner, customer: id }))
     }
 }

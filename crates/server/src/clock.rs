@@ -30,20 +30,14 @@ pub struct ShiftedClock {
 impl ShiftedClock {
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: TimeDelta) {
-        let mut offset = self
-            .offset
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut offset = self.offset.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *offset += by;
     }
 }
 
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
-        let offset = *self
-            .offset
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let offset = *self.offset.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Utc::now() + offset
     }
 }

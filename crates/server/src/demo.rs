@@ -51,8 +51,7 @@ pub async fn ensure(app: &App, ttl: Duration) -> Result<Demo, AppError> {
         }
         _ => seed(app).await?,
     };
-    let token =
-        admin::issue_token(app, partner, Some((DEMO_AGENT, AgentRole::AdminAgent)), ttl).await?;
+    let token = admin::issue_token(app, partner, Some((DEMO_AGENT, AgentRole::AdminAgent)), ttl).await?;
     Ok(Demo {
         partner,
         customer,
@@ -61,10 +60,8 @@ pub async fn ensure(app: &App, ttl: Duration) -> Result<Demo, AppError> {
 }
 
 async fn seed(app: &App) -> Result<(PartnerId, Customer), AppError> {
-    let partner =
-        admin::create_partner(app, "Fabrikam CSP (demo)", Some("portal.fabrikam.example")).await?;
-    let customer =
-        admin::create_customer(app, partner.id, &[DEMO_DOMAIN.to_owned()], Some("Contoso")).await?;
+    let partner = admin::create_partner(app, "Fabrikam CSP (demo)", Some("portal.fabrikam.example")).await?;
+    let customer = admin::create_customer(app, partner.id, &[DEMO_DOMAIN.to_owned()], Some("Contoso")).await?;
     let caller = Caller {
         principal: Principal {
             partner: partner.id,
@@ -108,10 +105,8 @@ async fn seed(app: &App) -> Result<(PartnerId, Customer), AppError> {
         }
     }
     let mut tx = app.store().begin().await?;
-    tx.setting_or_insert(PARTNER_SETTING, &partner.id.to_string())
-        .await?;
-    tx.setting_or_insert(CUSTOMER_SETTING, &customer.id.to_string())
-        .await?;
+    tx.setting_or_insert(PARTNER_SETTING, &partner.id.to_string()).await?;
+    tx.setting_or_insert(CUSTOMER_SETTING, &customer.id.to_string()).await?;
     tx.commit().await?;
     Ok((partner.id, customer))
 }

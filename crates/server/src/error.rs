@@ -69,9 +69,7 @@ impl AppError {
         match self {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::AppOnly | Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::CustomerNotFound | Self::UserNotFound(_) | Self::RouteNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Self::CustomerNotFound | Self::UserNotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -124,12 +122,10 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict(Conflict::UserPrincipalName) => Self::Conflict(
-                "another active user of this customer already has this user principal name",
-            ),
-            StoreError::Conflict(Conflict::Domain) => {
-                Self::Conflict("the domain already belongs to a customer")
+            StoreError::Conflict(Conflict::UserPrincipalName) => {
+                Self::Conflict("another active user of this customer already has this user principal name")
             }
+            StoreError::Conflict(Conflict::Domain) => Self::Conflict("the domain already belongs to a customer"),
             StoreError::Conflict(Conflict::PortalDomain) => {
                 Self::Conflict("the portal domain already belongs to a partner")
             }

@@ -65,17 +65,10 @@ fn replayed(stored: StoredResponse) -> Response {
 }
 
 /// The recorded response to this request, if it was answered within the replay window.
-pub async fn replay(
-    app: &App,
-    caller: &Caller,
-    key: Option<&IdempotencyKey>,
-) -> Result<Option<Response>, AppError> {
+pub async fn replay(app: &App, caller: &Caller, key: Option<&IdempotencyKey>) -> Result<Option<Response>, AppError> {
     let Some(key) = key else { return Ok(None) };
     let since = app.now() - REPLAY_WINDOW;
-    let stored = app
-        .store()
-        .response(caller.principal.partner, key, since)
-        .await?;
+    let stored = app.store().response(caller.principal.partner, key, since).await?;
     Ok(stored.map(replayed))
 }
 
@@ -93,25 +86,16 @@ async fn finish<T>(
         let record = StoredResponse {
             key: key.clone(),
             status: reply.status.as_u16(),
-            body: reply
-                .recorded_body
-                .as_ref()
-                .map(serde_json::Value::to_string),
+            body: reply.recorded_body.as_ref().map(serde_json::Value::to_string),
             created_at: app.now(),
         };
-        match pending
-            .tx
-            .insert_response(caller.principal.partner, &record)
-            .await
-        {
+        match pending.tx.insert_response(caller.principal.partner, &record).await {
             Ok(()) => {}
             Err(error) if error.is_conflict(Conflict::IdempotencyKey) => {
                 drop(pending);
-                return replay(app, caller, Some(key)).await?.ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!(
-                        "a recorded response vanished during replay"
-                    ))
-                });
+                return replay(app, caller, Some(key))
+                    .await?
+                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recorded response vanished during replay")));
             }
             Err(error) => return Err(error.into()),
         }

@@ -37,8 +37,7 @@ struct Payload {
 }
 
 fn mac(key: &[u8], payload: &str) -> Result<Vec<u8>, AppError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     mac.update(payload.as_bytes());
     Ok(mac.finalize().into_bytes().to_vec())
 }
@@ -82,8 +81,7 @@ fn bad_token() -> AppError {
 fn decode(key: &[u8], customer: CustomerId, token: &str) -> Result<UserQuery, AppError> {
     let (payload, signature) = token.trim().split_once('.').ok_or_else(bad_token)?;
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| bad_token())?;
-    let mut check = Hmac::<Sha256>::new_from_slice(key)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let mut check = Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     check.update(payload.as_bytes());
     check.verify_slice(&signature).map_err(|_| bad_token())?;
     let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad_token())?;
@@ -118,9 +116,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn state_filter(filter: &str) -> Result<UserState, AppError> {
     let filter: UserFilter = tenantdesk_wire::tolerant::from_slice(filter.as_bytes())
         .map_err(|e| AppError::invalid("filter", e.to_string()))?;
-    if !filter.field.eq_ignore_ascii_case("UserState")
-        || !filter.operator.eq_ignore_ascii_case("equals")
-    {
+    if !filter.field.eq_ignore_ascii_case("UserState") || !filter.operator.eq_ignore_ascii_case("equals") {
         return Err(AppError::invalid(
             "filter",
             format!(
@@ -173,10 +169,7 @@ pub fn user_query(
         }
         _ => {}
     }
-    let limit = match param(params, "size")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let limit = match param(params, "size").map(str::trim).filter(|s| !s.is_empty()) {
         None => DEFAULT_PAGE_SIZE,
         Some(size) => match size.parse::<u32>() {
             Ok(0) => DEFAULT_PAGE_SIZE,
@@ -189,10 +182,7 @@ pub fn user_query(
             }
         },
     };
-    let sort = match param(params, "sortField")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let sort = match param(params, "sortField").map(str::trim).filter(|s| !s.is_empty()) {
         None => SortField::UserPrincipalName,
         Some(f) if f.eq_ignore_ascii_case("userPrincipalName") => SortField::UserPrincipalName,
         Some(f) if f.eq_ignore_ascii_case("displayName") => SortField::DisplayName,
@@ -203,10 +193,7 @@ pub fn user_query(
             ));
         }
     };
-    let descending = match param(params, "sortDirection")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let descending = match param(params, "sortDirection").map(str::trim).filter(|s| !s.is_empty()) {
         None => false,
         Some(d) if d.eq_ignore_ascii_case("ascending") => false,
         Some(d) if d.eq_ignore_ascii_case("descending") => true,
@@ -255,15 +242,9 @@ mod tests {
             }
         );
 
-        assert!(
-            decode(key, CustomerId::new(), &token).is_err(),
-            "bound to the customer"
-        );
+        assert!(decode(key, CustomerId::new(), &token).is_err(), "bound to the customer");
         assert!(decode(b"other key", customer, &token).is_err(), "forged");
-        assert!(
-            decode(key, customer, &token[..token.len() - 2]).is_err(),
-            "truncated"
-        );
+        assert!(decode(key, customer, &token[..token.len() - 2]).is_err(), "truncated");
         let (payload, signature) = token.split_once('.').unwrap();
         let mut tampered = URL_SAFE_NO_PAD.decode(payload).unwrap();
         tampered[5] ^= 1;

@@ -61,11 +61,7 @@ impl PasswordHasher {
 
     /// The PHC string (`$argon2id$v=19$m=…`) of `password`, with a fresh random salt.
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .context("the password hasher was closed")?;
+        let _permit = self.permits.acquire().await.context("the password hasher was closed")?;
         let password = password.clone();
         let cost = self.cost;
         tokio::task::spawn_blocking(move || {
@@ -86,7 +82,5 @@ impl PasswordHasher {
 
 /// Whether `password` matches the PHC string `hash`.
 pub fn verify(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }

@@ -61,10 +61,7 @@ pub fn spawn(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
             match purge_once(&app, app.config().retention_days).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged users past their retention"),
-                Err(error) => tracing::warn!(
-                    error = format!("{:#}", anyhow::Error::from(error)),
-                    "purge failed"
-                ),
+                Err(error) => tracing::warn!(error = format!("{:#}", anyhow::Error::from(error)), "purge failed"),
             }
         }
     })

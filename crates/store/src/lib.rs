@@ -19,9 +19,7 @@ use chrono::{DateTime, Utc};
 use tenantdesk_domain::{AuditRecord, Customer, CustomerId, Partner, PartnerId, User, UserId};
 
 pub use error::{Conflict, StoreError};
-pub use records::{
-    CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery,
-};
+pub use records::{CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -66,11 +64,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<StoredResponse>>;
 
     /// Users soft-deleted before `cutoff`, at most `limit`, oldest first.
-    async fn deleted_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<(CustomerScope, UserId)>>;
+    async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>>;
 }
 
 /// A read-write transaction. Dropping it without [`Tx::commit`] rolls it back.
@@ -89,39 +83,20 @@ pub trait Tx: Send {
     async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
 
     /// Adds a user with its password hash; an active user with the same UPN is a conflict.
-    async fn insert_user(
-        &mut self,
-        scope: CustomerScope,
-        user: &User,
-        password_hash: &str,
-    ) -> Result<()>;
+    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str) -> Result<()>;
 
     /// Writes a user's new state, and a new password hash if given.
-    async fn update_user(
-        &mut self,
-        scope: CustomerScope,
-        user: &User,
-        password_hash: Option<&str>,
-    ) -> Result<()>;
+    async fn update_user(&mut self, scope: CustomerScope, user: &User, password_hash: Option<&str>) -> Result<()>;
 
     /// Removes a user for good if it is still soft-deleted since before `cutoff`; says whether it did.
-    async fn purge_user(
-        &mut self,
-        scope: CustomerScope,
-        id: UserId,
-        cutoff: DateTime<Utc>,
-    ) -> Result<bool>;
+    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool>;
 
     /// Appends an audit record.
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
 
     /// Records the response to a request, for replay; an existing record for the same key is a
     /// conflict (the request was answered meanwhile).
-    async fn insert_response(
-        &mut self,
-        partner: PartnerId,
-        response: &StoredResponse,
-    ) -> Result<()>;
+    async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()>;
 
     /// Forgets recorded responses older than `cutoff`; returns how many.
     async fn delete_responses_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
@@ -165,10 +140,7 @@ mod tests {
             redact_url("postgres://td:s3cret@db:5432/td"),
             "postgres://td:***@db:5432/td"
         );
-        assert_eq!(
-            redact_url("sqlite://data/tenantdesk.db"),
-            "sqlite://data/tenantdesk.db"
-        );
+        assert_eq!(redact_url("sqlite://data/tenantdesk.db"), "sqlite://data/tenantdesk.db");
         assert_eq!(redact_url("postgres://db/td"), "postgres://db/td");
     }
 }

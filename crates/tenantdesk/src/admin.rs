@@ -15,16 +15,9 @@ pub fn database_url(global: &Global) -> anyhow::Result<String> {
     if let Some(url) = &global.database {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&global.data_dir).with_context(|| {
-        format!(
-            "failed to create the data directory {}",
-            global.data_dir.display()
-        )
-    })?;
-    Ok(format!(
-        "sqlite://{}",
-        global.data_dir.join("tenantdesk.db").display()
-    ))
+    std::fs::create_dir_all(&global.data_dir)
+        .with_context(|| format!("failed to create the data directory {}", global.data_dir.display()))?;
+    Ok(format!("sqlite://{}", global.data_dir.join("tenantdesk.db").display()))
 }
 
 /// The store, migrated, and the application on it.
@@ -54,10 +47,7 @@ pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
     let app = open(global, Config::default()).await?;
     let purged = tenantdesk_server::purge::purge_once(&app, args.retention_days).await?;
     if global.json {
-        println!(
-            "{}",
-            json!({ "purged": purged, "retentionDays": args.retention_days })
-        );
+        println!("{}", json!({ "purged": purged, "retentionDays": args.retention_days }));
     } else {
         println!("{purged}");
     }
@@ -66,9 +56,7 @@ pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
 
 pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Result<()> {
     let app = open(global, Config::default()).await?;
-    let partner =
-        tenantdesk_server::admin::create_partner(&app, &args.name, args.portal_domain.as_deref())
-            .await?;
+    let partner = tenantdesk_server::admin::create_partner(&app, &args.name, args.portal_domain.as_deref()).await?;
     if global.json {
         let portal = partner.portal_domain.as_ref().map(ToString::to_string);
         println!(
@@ -83,13 +71,8 @@ pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Resul
 
 pub async fn customer_new(global: &Global, args: CustomerNewArgs) -> anyhow::Result<()> {
     let app = open(global, Config::default()).await?;
-    let customer = tenantdesk_server::admin::create_customer(
-        &app,
-        args.partner,
-        &args.domains,
-        args.name.as_deref(),
-    )
-    .await?;
+    let customer =
+        tenantdesk_server::admin::create_customer(&app, args.partner, &args.domains, args.name.as_deref()).await?;
     if global.json {
         println!(
             "{}",

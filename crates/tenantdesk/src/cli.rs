@@ -20,12 +20,7 @@ pub struct Cli {
 #[derive(Args, Debug)]
 pub struct Global {
     /// Database URL: sqlite://PATH (default: sqlite://DATA_DIR/tenantdesk.db)
-    #[arg(
-        long,
-        env = "TENANTDESK_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "TENANTDESK_DATABASE_URL", global = true, hide_env_values = true)]
     pub database: Option<String>,
     /// Directory of the embedded database
     #[arg(

@@ -15,10 +15,7 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: failed to start the async runtime: {error}");
@@ -39,15 +36,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&cli.global, args).await,
         Command::Migrate => admin::migrate(&cli.global).await,
         Command::Purge(args) => admin::purge(&cli.global, args).await,
-        Command::Partner(cli::PartnerCommand::New(args)) => {
-            admin::partner_new(&cli.global, args).await
-        }
-        Command::Customer(cli::CustomerCommand::New(args)) => {
-            admin::customer_new(&cli.global, args).await
-        }
-        Command::Token(cli::TokenCommand::Issue(args)) => {
-            admin::token_issue(&cli.global, args).await
-        }
+        Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
+        Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,
+        Command::Token(cli::TokenCommand::Issue(args)) => admin::token_issue(&cli.global, args).await,
         Command::Openapi => {
             println!(
                 "{}",

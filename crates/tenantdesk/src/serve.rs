@@ -22,9 +22,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;
-    let address = listener
-        .local_addr()
-        .context("failed to read the listening address")?;
+    let address = listener.local_addr().context("failed to read the listening address")?;
     let url = format!("http://{address}");
     let shutdown = shutdown_signal()?;
 
@@ -34,11 +32,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         let demo = tenantdesk_server::demo::ensure(&app, DEMO_TOKEN_TTL).await?;
         let cid = demo.customer.id;
         writeln!(out, "demo partner:  {}", demo.partner)?;
-        writeln!(
-            out,
-            "demo customer: {cid} ({})",
-            demo.customer.default_domain()
-        )?;
+        writeln!(out, "demo customer: {cid} ({})", demo.customer.default_domain())?;
         writeln!(out, "admin-agent token (valid 12 hours):\n{}", demo.token)?;
         writeln!(
             out,

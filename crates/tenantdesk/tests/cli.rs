@@ -53,7 +53,10 @@ impl Server {
         let wanted = if args.contains(&"--demo") { 7 } else { 1 };
         while lines.len() < wanted {
             let mut line = String::new();
-            assert!(reader.read_line(&mut line).unwrap() > 0, "the server stopped early: {lines:?}");
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "the server stopped early: {lines:?}"
+            );
             lines.push(line.trim_end().to_owned());
         }
         let url = lines[0].rsplit(' ').next().unwrap().to_owned();
@@ -80,23 +83,72 @@ impl Drop for Server {
 fn admin_commands_print_just_the_id_or_token() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let partner = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Fabrikam", "--portal-domain", "portal.fabrikam.com"]));
+    let partner = stdout_of(&tenantdesk(
+        data,
+        &[
+            "partner",
+            "new",
+            "--name",
+            "Fabrikam",
+            "--portal-domain",
+            "portal.fabrikam.com",
+        ],
+    ));
     assert!(partner.parse::<uuid::Uuid>().is_ok(), "{partner}");
     let customer = stdout_of(&tenantdesk(
         data,
-        &["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com", "--domain", "contoso.com"],
+        &[
+            "customer",
+            "new",
+            "--partner",
+            &partner,
+            "--domain",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+        ],
     ));
     assert!(customer.parse::<uuid::Uuid>().is_ok(), "{customer}");
     let json: serde_json::Value = serde_json::from_str(&stdout_of(&tenantdesk(
         data,
-        &["--json", "customer", "new", "--partner", &partner, "--domain", "tailspin.onmicrosoft.com", "--name", "Tailspin"],
+        &[
+            "--json",
+            "customer",
+            "new",
+            "--partner",
+            &partner,
+            "--domain",
+            "tailspin.onmicrosoft.com",
+            "--name",
+            "Tailspin",
+        ],
     )))
     .unwrap();
     assert_eq!(json["companyProfile"]["companyName"], "Tailspin");
 
     for args in [
-        &["token", "issue", "--partner", &partner, "--user", "admin@fabrikam.com", "--role", "admin-agent"][..],
-        &["token", "issue", "--partner", &partner, "--user", "help@fabrikam.com", "--role", "helpdesk-agent", "--ttl", "60"],
+        &[
+            "token",
+            "issue",
+            "--partner",
+            &partner,
+            "--user",
+            "admin@fabrikam.com",
+            "--role",
+            "admin-agent",
+        ][..],
+        &[
+            "token",
+            "issue",
+            "--partner",
+            &partner,
+            "--user",
+            "help@fabrikam.com",
+            "--role",
+            "helpdesk-agent",
+            "--ttl",
+            "60",
+        ],
         &["token", "issue", "--partner", &partner, "--app-only"],
     ] {
         let token = stdout_of(&tenantdesk(data, args));
@@ -106,12 +158,59 @@ fn admin_commands_print_just_the_id_or_token() {
     assert_eq!(stdout_of(&tenantdesk(data, &["purge", "--retention-days", "30"])), "0");
 
     let failures = [
-        (&["token", "issue", "--partner", &partner, "--user", "a@b.com", "--role", "global-admin"][..], "unknown role"),
-        (&["token", "issue", "--partner", &partner, "--user", "a@b.com"], "--role"),
-        (&["token", "issue", "--partner", "3f0c5c53-4a3b-4c1e-9f43-0c8f5e9d2a11", "--app-only"], "no partner has the id"),
-        (&["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com"], "already belongs to a customer"),
-        (&["customer", "new", "--partner", &partner, "--domain", "not a domain"], "companyProfile.domain"),
-        (&["partner", "new", "--name", "Other", "--portal-domain", "portal.fabrikam.com"], "already belongs to a partner"),
+        (
+            &[
+                "token",
+                "issue",
+                "--partner",
+                &partner,
+                "--user",
+                "a@b.com",
+                "--role",
+                "global-admin",
+            ][..],
+            "unknown role",
+        ),
+        (
+            &["token", "issue", "--partner", &partner, "--user", "a@b.com"],
+            "--role",
+        ),
+        (
+            &[
+                "token",
+                "issue",
+                "--partner",
+                "3f0c5c53-4a3b-4c1e-9f43-0c8f5e9d2a11",
+                "--app-only",
+            ],
+            "no partner has the id",
+        ),
+        (
+            &[
+                "customer",
+                "new",
+                "--partner",
+                &partner,
+                "--domain",
+                "contoso.onmicrosoft.com",
+            ],
+            "already belongs to a customer",
+        ),
+        (
+            &["customer", "new", "--partner", &partner, "--domain", "not a domain"],
+            "companyProfile.domain",
+        ),
+        (
+            &[
+                "partner",
+                "new",
+                "--name",
+                "Other",
+                "--portal-domain",
+                "portal.fabrikam.com",
+            ],
+            "already belongs to a partner",
+        ),
     ];
     for (args, message) in failures {
         let output = tenantdesk(data, args);
@@ -127,12 +226,18 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
     let cwd = tempfile::tempdir().unwrap();
     let log = cwd.path().join("server.log");
     let server = Server::start(cwd.path(), &["--demo"], &log);
-    assert!(cwd.path().join("tenantdesk-data/tenantdesk.db").exists(), "the default data directory");
+    assert!(
+        cwd.path().join("tenantdesk-data/tenantdesk.db").exists(),
+        "the default data directory"
+    );
     let lines = &server.lines;
     let customer = lines[2].split_whitespace().nth(2).unwrap().to_owned();
     assert!(lines[2].ends_with("(contoso.onmicrosoft.com)"), "{lines:?}");
     let token = lines[4].clone();
-    assert!(lines[6].contains(&format!("curl -s -H \"Authorization: Bearer {token}\" {}/v1/customers/{customer}/users", server.url)));
+    assert!(lines[6].contains(&format!(
+        "curl -s -H \"Authorization: Bearer {token}\" {}/v1/customers/{customer}/users",
+        server.url
+    )));
 
     // The curl line, as the README tells a newcomer to run it.
     let body: serde_json::Value = reqwest::Client::new()
@@ -146,12 +251,23 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
         .unwrap();
     assert_eq!(body["totalCount"], 4, "{body}");
     let partner = Partner::new(&server.url, &token).unwrap();
-    let deleted: Vec<_> = partner.customers().by_id(customer.parse().unwrap()).users().deleted().try_collect().await.unwrap();
+    let deleted: Vec<_> = partner
+        .customers()
+        .by_id(customer.parse().unwrap())
+        .users()
+        .deleted()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(deleted.len(), 1);
     server.stop();
 
     let again = Server::start(cwd.path(), &["--demo"], &log);
-    assert_eq!(again.lines[2].split_whitespace().nth(2).unwrap(), customer, "the same demo data");
+    assert_eq!(
+        again.lines[2].split_whitespace().nth(2).unwrap(),
+        customer,
+        "the same demo data"
+    );
     again.stop();
 }
 
@@ -160,29 +276,70 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
     let cwd = tempfile::tempdir().unwrap();
     let data = cwd.path().join("tenantdesk-data");
     let partner = stdout_of(&tenantdesk(&data, &["partner", "new", "--name", "Fabrikam"]));
-    let customer = stdout_of(&tenantdesk(&data, &["customer", "new", "--partner", &partner, "--domain", "contoso.onmicrosoft.com"]));
-    let token = stdout_of(&tenantdesk(&data, &["token", "issue", "--partner", &partner, "--user", "admin@fabrikam.com", "--role", "admin-agent"]));
+    let customer = stdout_of(&tenantdesk(
+        &data,
+        &[
+            "customer",
+            "new",
+            "--partner",
+            &partner,
+            "--domain",
+            "contoso.onmicrosoft.com",
+        ],
+    ));
+    let token = stdout_of(&tenantdesk(
+        &data,
+        &[
+            "token",
+            "issue",
+            "--partner",
+            &partner,
+            "--user",
+            "admin@fabrikam.com",
+            "--role",
+            "admin-agent",
+        ],
+    ));
     let log = cwd.path().join("server.log");
     let server = Server::start(cwd.path(), &[], &log);
 
-    let client = Partner::new(&server.url, &token).unwrap().with_correlation_id("corr-for-the-log");
+    let client = Partner::new(&server.url, &token)
+        .unwrap()
+        .with_correlation_id("corr-for-the-log");
     let users = client.customers().by_id(customer.parse().unwrap()).users();
     let given = "Given!Pass-7q";
     let request = |local: &str, password: Option<&str>| CustomerUserRequest {
         user_principal_name: Some(format!("{local}@contoso.onmicrosoft.com")),
         display_name: Some(local.to_owned()),
         usage_location: Some("US".to_owned()),
-        password_profile: password.map(|p| PasswordProfile { password: Some(p.to_owned()), force_change_password: None }),
+        password_profile: password.map(|p| PasswordProfile {
+            password: Some(p.to_owned()),
+            force_change_password: None,
+        }),
         ..CustomerUserRequest::default()
     };
     let created = users.create(&request("ana", Some(given))).await.unwrap();
-    let generated = users.create(&request("ben", None)).await.unwrap().password_profile.unwrap().password.unwrap();
+    let generated = users
+        .create(&request("ben", None))
+        .await
+        .unwrap()
+        .password_profile
+        .unwrap()
+        .password
+        .unwrap();
     let reset = "Reset!Pass-9z";
     users.by_id(created.id).reset_password(reset).await.unwrap();
     // Refused requests carry passwords too.
     let refused = "refused-Pass-3k";
-    users.create(&request("carl", Some(&format!("{refused}é")))).await.unwrap_err();
-    users.by_id(created.id).reset_password(&format!("{refused}ana")).await.unwrap_err();
+    users
+        .create(&request("carl", Some(&format!("{refused}é"))))
+        .await
+        .unwrap_err();
+    users
+        .by_id(created.id)
+        .reset_password(&format!("{refused}ana"))
+        .await
+        .unwrap_err();
     // Idempotent replays record responses: a retried create with the client's request id.
     let raw = reqwest::Client::new();
     let replayed = "Replay!Pass-5m";
@@ -201,7 +358,10 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
     server.stop();
 
     let log_text = std::fs::read_to_string(&log).unwrap();
-    assert!(log_text.contains("correlation_id=corr-for-the-log"), "request lines carry the correlation id");
+    assert!(
+        log_text.contains("correlation_id=corr-for-the-log"),
+        "request lines carry the correlation id"
+    );
     assert!(log_text.contains("request completed"));
     let secrets = [given, generated.as_str(), reset, refused, replayed];
     for secret in secrets {
@@ -213,7 +373,10 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         files += 1;
         for secret in secrets {
-            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "a password reached a database file: {secret}");
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a password reached a database file: {secret}"
+            );
         }
     }
     assert!(files >= 1);

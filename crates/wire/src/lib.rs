@@ -10,9 +10,7 @@ mod customer;
 pub mod tolerant;
 mod user;
 
-pub use common::{
-    Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks,
-};
+pub use common::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks};
 pub use customer::{CompanyProfile, CompanyProfileRequest, Customer, CustomerRequest};
 pub use user::{CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 

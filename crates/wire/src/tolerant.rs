@@ -47,17 +47,14 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, ReadError> {
         ))
     })?;
     if text.trim().is_empty() {
-        return Err(ReadError(
-            "the body is empty; a JSON object was expected".to_owned(),
-        ));
+        return Err(ReadError("the body is empty; a JSON object was expected".to_owned()));
     }
     if exceeds_depth(text, MAX_DEPTH) {
         return Err(ReadError(format!(
             "the JSON is nested more than {MAX_DEPTH} levels deep"
         )));
     }
-    let value: Value =
-        json5::from_str(text).map_err(|e| ReadError(format!("malformed JSON: {e}")))?;
+    let value: Value = json5::from_str(text).map_err(|e| ReadError(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(Tolerant(value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -269,8 +266,7 @@ mod tests {
     #[test]
     fn any_case_names_single_quotes_trailing_commas_and_bom() {
         let body: Body = from_slice(
-            "\u{feff}{ 'USAGELOCATION': 'US', State: 'Active', Tags: [{ObjectType: 'x',},], Unknown: 1, }"
-                .as_bytes(),
+            "\u{feff}{ 'USAGELOCATION': 'US', State: 'Active', Tags: [{ObjectType: 'x',},], Unknown: 1, }".as_bytes(),
         )
         .unwrap();
         assert_eq!(body.usage_location.as_deref(), Some("US"));
@@ -280,8 +276,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let err = from_slice::<Body>(br#"{"passwordProfile": {"forceChangePassword": "yes"}}"#)
-            .unwrap_err();
+        let err = from_slice::<Body>(br#"{"passwordProfile": {"forceChangePassword": "yes"}}"#).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("passwordProfile.forceChangePassword: invalid type"),
@@ -304,18 +299,10 @@ mod tests {
             b"{\"a\": \"unterminated}",
             deep.as_bytes(),
         ] {
-            assert!(
-                from_slice::<Body>(body).is_err(),
-                "{:?}",
-                String::from_utf8_lossy(body)
-            );
+            assert!(from_slice::<Body>(body).is_err(), "{:?}", String::from_utf8_lossy(body));
         }
         // Brackets inside strings and comments do not count toward the depth.
-        let nested_text = format!(
-            "{{ usageLocation: '{}' /* {} */ }}",
-            "[".repeat(100),
-            "{".repeat(100)
-        );
+        let nested_text = format!("{{ usageLocation: '{}' /* {} */ }}", "[".repeat(100), "{".repeat(100));
         assert!(from_slice::<Body>(nested_text.as_bytes()).is_ok());
     }
 }

@@ -69,26 +69,17 @@ impl FromRequestParts<App> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(AppError::MissingToken)?;
+        let header = parts.headers.get(AUTHORIZATION).ok_or(AppError::MissingToken)?;
         let header = header
             .to_str()
             .map_err(|_| AppError::InvalidToken("not ASCII".to_owned()))?;
-        let (scheme, token) = header
-            .trim()
-            .split_once(' ')
-            .ok_or(AppError::MissingToken)?;
+        let (scheme, token) = header.trim().split_once(' ').ok_or(AppError::MissingToken)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AppError::InvalidToken(format!(
                 "the scheme must be Bearer, not {scheme}"
             )));
         }
-        let principal = app
-            .tokens()
-            .verify(token.trim())
-            .map_err(AppError::InvalidToken)?;
+        let principal = app.tokens().verify(token.trim()).map_err(AppError::InvalidToken)?;
         let ids = parts
             .extensions
             .get::<RequestIds>()

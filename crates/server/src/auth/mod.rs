@@ -94,18 +94,9 @@ impl TokenKeys {
 
     /// A token for `principal` issued at `issued_at` (Unix seconds), valid for `ttl`: lets tests
     /// make a token that has already expired.
-    pub fn issue_at(
-        &self,
-        principal: &Principal,
-        issued_at: u64,
-        ttl: Duration,
-    ) -> anyhow::Result<String> {
+    pub fn issue_at(&self, principal: &Principal, issued_at: u64, ttl: Duration) -> anyhow::Result<String> {
         let (sub, role, idtyp) = match &principal.agent {
-            Some(agent) => (
-                agent.upn.clone(),
-                Some(agent.role.as_str().to_owned()),
-                "app+user",
-            ),
+            Some(agent) => (agent.upn.clone(), Some(agent.role.as_str().to_owned()), "app+user"),
             None => (principal.partner.to_string(), None, "app"),
         };
         let claims = Claims {
@@ -119,14 +110,13 @@ impl TokenKeys {
             exp: issued_at + ttl.as_secs(),
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .context("failed to sign a token")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).context("failed to sign a token")
     }
 
     /// The principal a token stands for, or why it is not valid.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| e.to_string())?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
         let claims = data.claims;
         let partner: PartnerId = claims
             .tid

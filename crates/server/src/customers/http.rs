@@ -5,8 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use tenantdesk_domain::Customer;
 use tenantdesk_wire::{
-    Attributes, Collection, CollectionLinks, CompanyProfile, CustomerRequest, ErrorBody, Link,
-    ResourceLinks,
+    Attributes, Collection, CollectionLinks, CompanyProfile, CustomerRequest, ErrorBody, Link, ResourceLinks,
 };
 
 use crate::auth::Caller;

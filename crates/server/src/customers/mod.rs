@@ -4,8 +4,7 @@ pub mod http;
 
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::{
-    CompanyName, Customer, CustomerId, DomainName, Operation, PartnerId, Permission,
-    ProviderInstanceId, Validator,
+    CompanyName, Customer, CustomerId, DomainName, Operation, PartnerId, Permission, ProviderInstanceId, Validator,
 };
 use tenantdesk_wire::CustomerRequest;
 
@@ -36,17 +35,13 @@ pub fn new_customer(
             }
             unique
         });
-    let default_name = parsed
-        .first()
-        .map(|d| d.as_str().to_owned())
-        .unwrap_or_default();
+    let default_name = parsed.first().map(|d| d.as_str().to_owned()).unwrap_or_default();
     let company_name = v.check(
         "companyProfile.companyName",
         CompanyName::parse(name.unwrap_or(&default_name)),
     );
     v.finish().map_err(AppError::Invalid)?;
-    let company_name = company_name
-        .ok_or_else(|| AppError::invalid("companyProfile.companyName", "is required"))?;
+    let company_name = company_name.ok_or_else(|| AppError::invalid("companyProfile.companyName", "is required"))?;
     Ok(Customer {
         id: CustomerId::new(),
         partner,
@@ -58,25 +53,12 @@ pub fn new_customer(
 }
 
 /// Creates a customer for the calling partner.
-pub async fn create(
-    app: &App,
-    caller: &Caller,
-    request: CustomerRequest,
-) -> Result<Pending<Customer>, AppError> {
+pub async fn create(app: &App, caller: &Caller, request: CustomerRequest) -> Result<Pending<Customer>, AppError> {
     caller.require(Permission::ManageCustomers)?;
     let profile = request.company_profile.unwrap_or_default();
-    let domains: Vec<String> = profile
-        .domain
-        .into_iter()
-        .chain(request.additional_domains)
-        .collect();
+    let domains: Vec<String> = profile.domain.into_iter().chain(request.additional_domains).collect();
     let now = app.now();
-    let customer = new_customer(
-        caller.principal.partner,
-        &domains,
-        profile.company_name.as_deref(),
-        now,
-    )?;
+    let customer = new_customer(caller.principal.partner, &domains, profile.company_name.as_deref(), now)?;
     let mut tx = app.store().begin().await?;
     tx.insert_customer(&customer).await?;
     tx.insert_audit(&caller.audit(

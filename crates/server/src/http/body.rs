@@ -29,8 +29,8 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
             .await
             .map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))?;
-        let value = tenantdesk_wire::tolerant::from_slice(&bytes)
-            .map_err(|e| AppError::invalid("body", e.to_string()))?;
+        let value =
+            tenantdesk_wire::tolerant::from_slice(&bytes).map_err(|e| AppError::invalid("body", e.to_string()))?;
         Ok(Self {
             value,
             digest: digest(&parts.method, parts.uri.path(), &bytes),
@@ -57,9 +57,5 @@ fn digest(method: &Method, path: &str, body: &[u8]) -> String {
     hasher.update(path.as_bytes());
     hasher.update(b"\n");
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

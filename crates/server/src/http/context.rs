@@ -42,8 +42,7 @@ impl RequestIds {
     fn from_headers(headers: &HeaderMap) -> Self {
         let generated = Self::generate();
         let request_id = header_id(headers, &MS_REQUEST_ID);
-        let correlation_id = header_id(headers, &MS_CORRELATION_ID)
-            .or_else(|| header_id(headers, &X_CORRELATION_ID));
+        let correlation_id = header_id(headers, &MS_CORRELATION_ID).or_else(|| header_id(headers, &X_CORRELATION_ID));
         Self {
             request_id_from_client: request_id.is_some(),
             request_id: request_id.unwrap_or(generated.request_id),
@@ -64,8 +63,7 @@ fn header_id(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 /// `MS-RequestId`, `MS-CorrelationId`, `MS-CV` and `MS-ServerId` to the response.
 pub async fn request_context(State(app): State<App>, mut request: Request, next: Next) -> Response {
     let ids = RequestIds::from_headers(request.headers());
-    let cv = header_id(request.headers(), &MS_CV)
-        .map_or_else(new_correlation_vector, |cv| format!("{cv}.1"));
+    let cv = header_id(request.headers(), &MS_CV).map_or_else(new_correlation_vector, |cv| format!("{cv}.1"));
     let echo_x_correlation = request.headers().contains_key(X_CORRELATION_ID);
     request.extensions_mut().insert(ids.clone());
 
@@ -105,8 +103,5 @@ pub async fn request_context(State(app): State<App>, mut request: Request, next:
 /// A new correlation vector: 16 base64 characters and the extension `.0`.
 fn new_correlation_vector() -> String {
     let bytes: [u8; 12] = rand::random();
-    format!(
-        "{}.0",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
+    format!("{}.0", base64::engine::general_purpose::STANDARD.encode(bytes))
 }

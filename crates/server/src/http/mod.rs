@@ -34,10 +34,7 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(JSON_CONTENT_TYPE),
-            )],
+            [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
             bytes,
         )
             .into_response(),
@@ -164,12 +161,7 @@ async fn readyz(State(app): State<App>) -> Response {
                 error = format!("{:#}", anyhow::Error::from(error)),
                 "the database is not reachable"
             );
-            json_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &Health {
-                    status: "unavailable",
-                },
-            )
+            json_response(StatusCode::SERVICE_UNAVAILABLE, &Health { status: "unavailable" })
         }
     }
 }
@@ -181,10 +173,7 @@ mod tests {
     #[test]
     fn paths_are_normalised() {
         let check = |from: &str, to: &str| {
-            let request = Request::builder()
-                .uri(from)
-                .body(axum::body::Body::empty())
-                .unwrap();
+            let request = Request::builder().uri(from).body(axum::body::Body::empty()).unwrap();
             assert_eq!(normalize_path(request).uri().to_string(), to, "{from}");
         };
         check("/v1/Customers/ABC/users/", "/v1/customers/ABC/users");

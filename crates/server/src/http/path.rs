@@ -35,9 +35,7 @@ impl FromRequestParts<App> for CustomerPath {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            param(parts, app, "cid", || AppError::CustomerNotFound).await?,
-        ))
+        Ok(Self(param(parts, app, "cid", || AppError::CustomerNotFound).await?))
     }
 }
 

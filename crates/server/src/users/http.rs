@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tenantdesk_domain::{Password, User};
 use tenantdesk_wire::{
-    Attributes, Collection, CollectionLinks, CustomerUser, CustomerUserRequest, ErrorBody,
-    KeyValue, Link, PasswordProfile, ResourceLinks, UserState,
+    Attributes, Collection, CollectionLinks, CustomerUser, CustomerUserRequest, ErrorBody, KeyValue, Link,
+    PasswordProfile, ResourceLinks, UserState,
 };
 
 use crate::auth::Caller;
@@ -138,9 +138,7 @@ pub async fn list_users(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Query(params) = query.map_err(|e| AppError::invalid("query", e.body_text()))?;
-    let continuation = headers
-        .get("MS-ContinuationToken")
-        .and_then(|v| v.to_str().ok());
+    let continuation = headers.get("MS-ContinuationToken").and_then(|v| v.to_str().ok());
     let user_query = paging::user_query(app.paging_key(), customer, &params, continuation)?;
     let page = super::list(&app, &caller, customer, user_query).await?;
 

@@ -8,8 +8,8 @@
 pub mod http;
 
 use tenantdesk_domain::{
-    CustomerId, DisplayName, FieldError, Operation, Password, Permission, PersonName,
-    UsageLocation, User, UserChanges, UserId, UserPrincipalName, UserState, Validator,
+    CustomerId, DisplayName, FieldError, Operation, Password, Permission, PersonName, UsageLocation, User, UserChanges,
+    UserId, UserPrincipalName, UserState, Validator,
 };
 use tenantdesk_store::{Conflict, CustomerScope, StoreError, UserCursor, UserQuery};
 use tenantdesk_wire::{CustomerUserRequest, UserState as WireState};
@@ -56,12 +56,7 @@ struct Profile {
 }
 
 fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
-    fn field<T>(
-        v: &mut Validator,
-        name: &str,
-        value: Option<&str>,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
+    fn field<T>(v: &mut Validator, name: &str, value: Option<&str>, parse: fn(&str) -> Result<T, String>) -> Option<T> {
         value.and_then(|value| v.check(name, parse(value)))
     }
     Profile {
@@ -71,24 +66,9 @@ fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
             request.user_principal_name.as_deref(),
             UserPrincipalName::parse,
         ),
-        first_name: field(
-            v,
-            "firstName",
-            request.first_name.as_deref(),
-            PersonName::parse,
-        ),
-        last_name: field(
-            v,
-            "lastName",
-            request.last_name.as_deref(),
-            PersonName::parse,
-        ),
-        display_name: field(
-            v,
-            "displayName",
-            request.display_name.as_deref(),
-            DisplayName::parse,
-        ),
+        first_name: field(v, "firstName", request.first_name.as_deref(), PersonName::parse),
+        last_name: field(v, "lastName", request.last_name.as_deref(), PersonName::parse),
+        display_name: field(v, "displayName", request.display_name.as_deref(), DisplayName::parse),
         usage_location: field(
             v,
             "usageLocation",
@@ -98,11 +78,7 @@ fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
     }
 }
 
-fn check_domain(
-    customer: &tenantdesk_domain::Customer,
-    upn: &UserPrincipalName,
-    v: &mut Validator,
-) {
+fn check_domain(customer: &tenantdesk_domain::Customer, upn: &UserPrincipalName, v: &mut Validator) {
     if !customer.owns(upn) {
         let owned: Vec<&str> = customer.domains.iter().map(|d| d.as_str()).collect();
         v.push(FieldError::new(
@@ -118,9 +94,7 @@ fn check_domain(
 
 fn conflict_or(error: StoreError) -> AppError {
     if error.is_conflict(Conflict::UserPrincipalName) {
-        AppError::Conflict(
-            "another active user of this customer already has this user principal name",
-        )
+        AppError::Conflict("another active user of this customer already has this user principal name")
     } else {
         error.into()
     }
@@ -151,23 +125,15 @@ pub async fn create(
         check_domain(&customer, upn, &mut v);
     }
     let profile_password = request.password_profile.as_ref();
-    let password = match (
-        &profile.upn,
-        profile_password.and_then(|p| p.password.as_deref()),
-    ) {
-        (Some(upn), Some(given)) => {
-            v.check("passwordProfile.password", Password::parse(given, upn))
-        }
+    let password = match (&profile.upn, profile_password.and_then(|p| p.password.as_deref())) {
+        (Some(upn), Some(given)) => v.check("passwordProfile.password", Password::parse(given, upn)),
         (Some(upn), None) => Some(Password::generate(upn)),
         (None, _) => None,
     };
     v.finish().map_err(AppError::Invalid)?;
-    let (Some(upn), Some(display_name), Some(usage_location), Some(password)) = (
-        profile.upn,
-        profile.display_name,
-        profile.usage_location,
-        password,
-    ) else {
+    let (Some(upn), Some(display_name), Some(usage_location), Some(password)) =
+        (profile.upn, profile.display_name, profile.usage_location, password)
+    else {
         return Err(AppError::Internal(anyhow::anyhow!(
             "validation passed with a required field missing"
         )));
@@ -185,16 +151,12 @@ pub async fn create(
         usage_location,
         state: UserState::Active,
         soft_deleted_at: None,
-        force_change_password: profile_password
-            .and_then(|p| p.force_change_password)
-            .unwrap_or(true),
+        force_change_password: profile_password.and_then(|p| p.force_change_password).unwrap_or(true),
         created_at: now,
         updated_at: now,
     };
     let mut tx = app.store().begin().await?;
-    tx.insert_user(scope, &user, &hash)
-        .await
-        .map_err(conflict_or)?;
+    tx.insert_user(scope, &user, &hash).await.map_err(conflict_or)?;
     tx.insert_audit(&caller.audit(
         Operation::CreateCustomerUser,
         Some(customer_id),
@@ -206,12 +168,7 @@ pub async fn create(
 }
 
 /// An active user.
-pub async fn get(
-    app: &App,
-    caller: &Caller,
-    customer_id: CustomerId,
-    id: UserId,
-) -> Result<User, AppError> {
+pub async fn get(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId) -> Result<User, AppError> {
     caller.require_agent(Permission::Read)?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     match app.store().user(scope, id).await? {
@@ -221,12 +178,7 @@ pub async fn get(
 }
 
 /// A page of users, as `query` asks.
-pub async fn list(
-    app: &App,
-    caller: &Caller,
-    customer_id: CustomerId,
-    query: UserQuery,
-) -> Result<Page, AppError> {
+pub async fn list(app: &App, caller: &Caller, customer_id: CustomerId, query: UserQuery) -> Result<Page, AppError> {
     caller.require_agent(Permission::Read)?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     // One more than asked tells whether there is a next page.
@@ -238,10 +190,8 @@ pub async fn list(
     let next = if users.len() > query.limit as usize {
         users.truncate(query.limit as usize);
         let last = users.last().map(|u| UserCursor::after(u, query.sort));
-        last.map(|cursor| {
-            paging::continuation_token(app.paging_key(), customer_id, &query, &cursor)
-        })
-        .transpose()?
+        last.map(|cursor| paging::continuation_token(app.paging_key(), customer_id, &query, &cursor))
+            .transpose()?
     } else {
         None
     };
@@ -288,12 +238,7 @@ pub async fn update(
     let password_profile = request.password_profile.as_ref();
     let password = password_profile
         .and_then(|p| p.password.as_deref())
-        .and_then(|given| {
-            v.check(
-                "passwordProfile.password",
-                Password::parse(given, &final_upn),
-            )
-        });
+        .and_then(|given| v.check("passwordProfile.password", Password::parse(given, &final_upn)));
     v.finish().map_err(AppError::Invalid)?;
 
     let changes = UserChanges {
@@ -325,14 +270,10 @@ pub async fn update(
         _ => return Err(AppError::user_not_found()),
     };
     if let Some(password) = &changes.password
-        && let Err(error) =
-            Password::parse(password.expose(), changes.upn.as_ref().unwrap_or(&user.upn))
+        && let Err(error) = Password::parse(password.expose(), changes.upn.as_ref().unwrap_or(&user.upn))
     {
         // The user was renamed concurrently and the password now contains its new name.
-        return Err(AppError::invalid(
-            "passwordProfile.password",
-            error.to_string(),
-        ));
+        return Err(AppError::invalid("passwordProfile.password", error.to_string()));
     }
     changes.apply(&mut user, now);
     tx.update_user(scope, &user, hash.as_deref())
@@ -360,12 +301,7 @@ pub async fn update(
     ))
 }
 
-async fn restore(
-    app: &App,
-    caller: &Caller,
-    scope: CustomerScope,
-    id: UserId,
-) -> Result<Pending<Updated>, AppError> {
+async fn restore(app: &App, caller: &Caller, scope: CustomerScope, id: UserId) -> Result<Pending<Updated>, AppError> {
     let now = app.now();
     let mut tx = app.store().begin().await?;
     let mut user = tx
@@ -379,9 +315,7 @@ async fn restore(
     }
     tx.update_user(scope, &user, None).await.map_err(|error| {
         if error.is_conflict(Conflict::UserPrincipalName) {
-            AppError::Conflict(
-                "the user cannot be restored: another active user now has its user principal name",
-            )
+            AppError::Conflict("the user cannot be restored: another active user now has its user principal name")
         } else {
             error.into()
         }
@@ -393,23 +327,12 @@ async fn restore(
         now,
     ))
     .await?;
-    Ok(Pending::new(
-        tx,
-        Updated {
-            user,
-            password: None,
-        },
-    ))
+    Ok(Pending::new(tx, Updated { user, password: None }))
 }
 
 /// Soft-deletes a user: it leaves the list, shows among the deleted users, and can be restored
 /// for 30 days.
-pub async fn delete(
-    app: &App,
-    caller: &Caller,
-    customer_id: CustomerId,
-    id: UserId,
-) -> Result<Pending<()>, AppError> {
+pub async fn delete(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId) -> Result<Pending<()>, AppError> {
     caller.require_agent(Permission::ManageUsers)?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     let now = app.now();

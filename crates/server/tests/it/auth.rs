@@ -34,11 +34,7 @@ async fn requests_without_a_valid_token_are_refused() {
 
     // A token signed with another key: another tenantdesk database's.
     let other = crate::helpers::spawn_app().await;
-    let forged = other
-        .app
-        .tokens()
-        .issue(&principal, Duration::from_secs(600))
-        .unwrap();
+    let forged = other.app.tokens().issue(&principal, Duration::from_secs(600)).unwrap();
 
     let mut tampered = app.admin_token.clone();
     tampered.replace_range(tampered.len() - 4.., "AAAA");
@@ -48,10 +44,7 @@ async fn requests_without_a_valid_token_are_refused() {
         ("expired", expired),
         ("signed with another key", forged),
         ("tampered signature", tampered),
-        (
-            "unsigned",
-            "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".to_owned(),
-        ),
+        ("unsigned", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".to_owned()),
     ];
     for (what, token) in cases {
         let (status, _, body) = send(&app, Method::GET, &url, Some(&token), &[], None).await;
@@ -80,11 +73,7 @@ async fn app_only_tokens_are_refused_on_user_operations() {
         (Method::GET, app.users_url(), None),
         (Method::POST, app.users_url(), Some(body.as_str())),
         (Method::GET, app.user_url(user.id), None),
-        (
-            Method::PATCH,
-            app.user_url(user.id),
-            Some(r#"{"displayName": "X"}"#),
-        ),
+        (Method::PATCH, app.user_url(user.id), Some(r#"{"displayName": "X"}"#)),
         (Method::DELETE, app.user_url(user.id), None),
     ];
     for (method, url, body) in cases {
@@ -96,15 +85,7 @@ async fn app_only_tokens_are_refused_on_user_operations() {
         );
     }
     // Customers are readable with app-only credentials, as in Partner Center.
-    let (status, _, _) = send(
-        &app,
-        Method::GET,
-        &app.url("/v1/customers"),
-        Some(&token),
-        &[],
-        None,
-    )
-    .await;
+    let (status, _, _) = send(&app, Method::GET, &app.url("/v1/customers"), Some(&token), &[], None).await;
     assert_eq!(status, 200);
     assert_eq!(
         app.sdk()
@@ -142,19 +123,11 @@ async fn another_partner_sees_none_of_the_customer_and_users() {
             })
             .await
             .unwrap_err(),
-        users
-            .by_id(user.id)
-            .reset_password("Xy7!other")
-            .await
-            .unwrap_err(),
+        users.by_id(user.id).reset_password("Xy7!other").await.unwrap_err(),
         users.by_id(user.id).delete().await.unwrap_err(),
         users.create(&new_user("mallory")).await.unwrap_err(),
     ] {
-        assert_eq!(
-            (err.status(), err.code()),
-            (Some(404), Some(60_003)),
-            "{err}"
-        );
+        assert_eq!((err.status(), err.code()), (Some(404), Some(60_003)), "{err}");
     }
     let listed = theirs.customers().list().await.unwrap();
     assert_eq!(
@@ -185,13 +158,7 @@ async fn another_partner_sees_none_of_the_customer_and_users() {
         .unwrap();
     assert_eq!(ours.display_name, user.display_name);
     // Unknown customers look exactly like other partners' ones.
-    let err = app
-        .sdk()
-        .customers()
-        .by_id(Uuid::new_v4())
-        .get()
-        .await
-        .unwrap_err();
+    let err = app.sdk().customers().by_id(Uuid::new_v4()).get().await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(404), Some(60_003)));
 }
 
@@ -217,11 +184,7 @@ async fn roles_allow_what_the_table_says() {
         let outcome = |result: Result<(), tenantdesk_client::Error>| match result {
             Ok(()) => true,
             Err(err) => {
-                assert_eq!(
-                    (err.status(), err.code()),
-                    (Some(403), Some(900_150)),
-                    "{role}: {err}"
-                );
+                assert_eq!((err.status(), err.code()), (Some(403), Some(900_150)), "{role}: {err}");
                 false
             }
         };
@@ -240,31 +203,16 @@ async fn roles_allow_what_the_table_says() {
         let table = [
             ("read", users.by_id(target.id).get().await.map(|_| ()), true),
             ("list", users.page(0).await.map(|_| ()), true),
-            (
-                "list deleted",
-                users.deleted_page(0).await.map(|_| ()),
-                true,
-            ),
+            ("list deleted", users.deleted_page(0).await.map(|_| ()), true),
             (
                 "create",
-                users
-                    .create(&new_user(&format!("new-{role}")))
-                    .await
-                    .map(|_| ()),
+                users.create(&new_user(&format!("new-{role}"))).await.map(|_| ()),
                 admin,
             ),
-            (
-                "rename",
-                users.by_id(target.id).patch(&rename).await.map(|_| ()),
-                admin,
-            ),
+            ("rename", users.by_id(target.id).patch(&rename).await.map(|_| ()), admin),
             (
                 "reset password",
-                users
-                    .by_id(target.id)
-                    .reset_password("Xy7!reset")
-                    .await
-                    .map(|_| ()),
+                users.by_id(target.id).reset_password("Xy7!reset").await.map(|_| ()),
                 can_reset,
             ),
             (
@@ -272,11 +220,7 @@ async fn roles_allow_what_the_table_says() {
                 users.by_id(target.id).patch(&mixed).await.map(|_| ()),
                 admin,
             ),
-            (
-                "restore",
-                users.by_id(deleted.id).restore().await.map(|_| ()),
-                admin,
-            ),
+            ("restore", users.by_id(deleted.id).restore().await.map(|_| ()), admin),
             ("delete", users.by_id(target.id).delete().await, admin),
         ];
         for (operation, result, allowed) in table {
@@ -311,8 +255,5 @@ async fn helpdesk_may_send_back_the_whole_user_with_a_new_password() {
         .patch(&changes)
         .await
         .unwrap();
-    assert_eq!(
-        updated.password_profile.unwrap().password.as_deref(),
-        Some("Xy7!help")
-    );
+    assert_eq!(updated.password_profile.unwrap().password.as_deref(), Some("Xy7!help"));
 }

@@ -21,34 +21,20 @@ async fn customers_are_created_listed_and_read() {
     assert_eq!(created.company_profile.domain, "tailspin.onmicrosoft.com");
     assert_eq!(created.company_profile.company_name, "Tailspin Toys");
     assert_eq!(created.company_profile.tenant_id, created.id);
-    assert_eq!(
-        created.domains,
-        ["tailspin.onmicrosoft.com", "tailspintoys.com"]
-    );
+    assert_eq!(created.domains, ["tailspin.onmicrosoft.com", "tailspintoys.com"]);
     assert_eq!(created.attributes.object_type, "Customer");
-    assert_eq!(
-        created.links.self_link.uri,
-        format!("/customers/{}", created.id)
-    );
+    assert_eq!(created.links.self_link.uri, format!("/customers/{}", created.id));
 
     let listed = sdk.customers().list().await.unwrap();
     assert_eq!(listed.total_count, 2);
-    assert_eq!(
-        sdk.customers().by_id(created.id).get().await.unwrap(),
-        created
-    );
+    assert_eq!(sdk.customers().by_id(created.id).get().await.unwrap(), created);
 
     // Users can be created in any of its domains.
     let user = tenantdesk_client::CustomerUserRequest {
         user_principal_name: Some("ana@tailspintoys.com".into()),
         ..crate::helpers::new_user("x")
     };
-    sdk.customers()
-        .by_id(created.id)
-        .users()
-        .create(&user)
-        .await
-        .unwrap();
+    sdk.customers().by_id(created.id).users().create(&user).await.unwrap();
 }
 
 #[tokio::test]
@@ -76,15 +62,7 @@ async fn bad_customers_are_refused() {
         ),
         (r#"{}"#, 400, 3000, "companyProfile.domain"),
     ] {
-        let (got, _, answer) = send(
-            &app,
-            Method::POST,
-            &url,
-            Some(&app.admin_token),
-            &[],
-            Some(body),
-        )
-        .await;
+        let (got, _, answer) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(body)).await;
         assert_error(got, &answer, status, code, detail);
     }
     let (status, _, answer) = send(

@@ -70,15 +70,9 @@ async fn spawn_on(database_url: &str, dir: Arc<tempfile::TempDir>) -> TestApp {
 
 /// Serves `app` on a free port; returns its base URL.
 pub async fn serve(app: App) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(tenantdesk_server::serve(
-        listener,
-        app,
-        std::future::pending(),
-    ));
+    tokio::spawn(tenantdesk_server::serve(listener, app, std::future::pending()));
     format!("http://{address}")
 }
 
@@ -96,9 +90,7 @@ pub fn token_for(app: &App, partner: PartnerId, role: Option<AgentRole>) -> Stri
 impl TestApp {
     /// A second server on the same database (another instance behind the load balancer).
     pub async fn second_instance(&self) -> String {
-        let store = SqliteStore::open(&self.database_url)
-            .await
-            .expect("open store");
+        let store = SqliteStore::open(&self.database_url).await.expect("open store");
         let app = App::with_clock(Arc::new(store), Config::default(), self.clock.clone())
             .await
             .expect("app");
@@ -145,17 +137,11 @@ impl TestApp {
         let partner = admin::create_partner(&self.app, "Northwind CSP", None)
             .await
             .expect("partner");
-        let domain = format!(
-            "nw{}.onmicrosoft.com",
-            &Uuid::new_v4().simple().to_string()[..8]
-        );
+        let domain = format!("nw{}.onmicrosoft.com", &Uuid::new_v4().simple().to_string()[..8]);
         let customer = admin::create_customer(&self.app, partner.id, &[domain], None)
             .await
             .expect("customer");
-        (
-            customer,
-            token_for(&self.app, partner.id, Some(AgentRole::AdminAgent)),
-        )
+        (customer, token_for(&self.app, partner.id, Some(AgentRole::AdminAgent)))
     }
 
     /// Creates an active user `local@contoso.onmicrosoft.com` through the SDK.
@@ -176,9 +162,7 @@ impl TestApp {
 
     /// The stored password hashes, straight from the database.
     pub async fn stored_hashes(&self) -> Vec<String> {
-        let pool = sqlx::SqlitePool::connect(&self.database_url)
-            .await
-            .expect("connect");
+        let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("connect");
         sqlx::query_scalar("SELECT password_hash FROM users")
             .fetch_all(&pool)
             .await
@@ -239,10 +223,7 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: u64,
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["code"], want_code, "{body}");
     assert_eq!(body["source"], "tenantdesk", "{body}");
-    assert!(
-        body["description"].as_str().is_some_and(|d| !d.is_empty()),
-        "{body}"
-    );
+    assert!(body["description"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
     let text = body.to_string();
     assert!(text.contains(detail), "expected {detail:?} in {body}");
 }

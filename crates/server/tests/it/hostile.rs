@@ -17,14 +17,8 @@ async fn malformed_bodies_are_400s() {
         ("array", b"[1, 2, 3]".to_vec()),
         ("string", b"\"hello\"".to_vec()),
         ("deep nesting", deep.into_bytes()),
-        (
-            "wrong type",
-            br#"{"displayName": {"nested": true}}"#.to_vec(),
-        ),
-        (
-            "number for a string",
-            br#"{"userPrincipalName": 12}"#.to_vec(),
-        ),
+        ("wrong type", br#"{"displayName": {"nested": true}}"#.to_vec()),
+        ("number for a string", br#"{"userPrincipalName": 12}"#.to_vec()),
         (
             "number for a bool",
             br#"{"passwordProfile": {"forceChangePassword": 1}}"#.to_vec(),
@@ -33,10 +27,7 @@ async fn malformed_bodies_are_400s() {
         ("lone surrogate", br#"{"displayName": "\ud800"}"#.to_vec()),
     ];
     for (what, body) in bodies {
-        for (method, url) in [
-            (Method::POST, app.users_url()),
-            (Method::PATCH, app.user_url(user.id)),
-        ] {
+        for (method, url) in [(Method::POST, app.users_url()), (Method::PATCH, app.user_url(user.id))] {
             let response = app
                 .http
                 .request(method.clone(), &url)
@@ -47,10 +38,7 @@ async fn malformed_bodies_are_400s() {
                 .unwrap();
             let status = response.status().as_u16();
             let answer: serde_json::Value = response.json().await.unwrap();
-            assert!(
-                (400..500).contains(&status),
-                "{what} {method}: {status} {answer}"
-            );
+            assert!((400..500).contains(&status), "{what} {method}: {status} {answer}");
             assert_eq!(answer["code"], 3000, "{what} {method}: {answer}");
         }
     }
@@ -102,8 +90,7 @@ async fn unknown_fields_are_ignored_and_odd_ids_are_not_found() {
             60_002,
         ),
     ] {
-        let (status, _, answer) =
-            send(&app, Method::GET, &url, Some(&app.admin_token), &[], None).await;
+        let (status, _, answer) = send(&app, Method::GET, &url, Some(&app.admin_token), &[], None).await;
         assert_error(status, &answer, 404, code, "");
     }
 }
@@ -125,9 +112,6 @@ async fn hostile_headers_are_not_echoed_or_stored() {
         assert_eq!(response.status(), 200);
         let request_id = response.headers()["ms-requestid"].to_str().unwrap();
         assert_ne!(request_id, value);
-        assert!(
-            request_id.parse::<uuid::Uuid>().is_ok(),
-            "a fresh id replaces it"
-        );
+        assert!(request_id.parse::<uuid::Uuid>().is_ok(), "a fresh id replaces it");
     }
 }

@@ -71,10 +71,7 @@ async fn a_reused_request_id_with_another_body_is_a_new_request() {
         Some(r#"{"usageLocation": "GB"}"#),
     )
     .await;
-    assert_eq!(
-        (status, updated["usageLocation"].as_str()),
-        (200, Some("GB"))
-    );
+    assert_eq!((status, updated["usageLocation"].as_str()), (200, Some("GB")));
     let (status, headers_back, reset) = send(
         &app,
         Method::PATCH,
@@ -135,15 +132,8 @@ async fn a_retry_landing_on_another_instance_is_replayed() {
     .await;
     assert_eq!(status, 201);
     let url = format!("{second}/v1/customers/{}/users", app.cid());
-    let (status, replay_headers, replay) = send(
-        &app,
-        Method::POST,
-        &url,
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    let (status, replay_headers, replay) =
+        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body)).await;
     assert_eq!(status, 201, "{replay}");
     assert_eq!(replay_headers["idempotent-replayed"], "true");
     assert_eq!(replay["id"], first["id"]);
@@ -156,22 +146,8 @@ async fn concurrent_twins_both_get_the_one_answer() {
     let headers = [("MS-RequestId", "twin-1")];
     let url = app.users_url();
     let (a, b) = tokio::join!(
-        send(
-            &app,
-            Method::POST,
-            &url,
-            Some(&app.admin_token),
-            &headers,
-            Some(&body)
-        ),
-        send(
-            &app,
-            Method::POST,
-            &url,
-            Some(&app.admin_token),
-            &headers,
-            Some(&body)
-        )
+        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body)),
+        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body))
     );
     assert_eq!((a.0, b.0), (201, 201), "{} {}", a.2, b.2);
     assert_eq!(a.2["id"], b.2["id"]);

@@ -9,26 +9,14 @@ async fn health_and_readiness() {
     let app = spawn_app().await;
     for path in ["/healthz", "/readyz"] {
         let (status, _, body) = send(&app, Method::GET, &app.url(path), None, &[], None).await;
-        assert_eq!(
-            (status, body["status"].as_str()),
-            (200, Some("ok")),
-            "{path}"
-        );
+        assert_eq!((status, body["status"].as_str()), (200, Some("ok")), "{path}");
     }
 }
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let app = spawn_app().await;
-    let (status, headers, doc) = send(
-        &app,
-        Method::GET,
-        &app.url("/openapi.json"),
-        None,
-        &[],
-        None,
-    )
-    .await;
+    let (status, headers, doc) = send(&app, Method::GET, &app.url("/openapi.json"), None, &[], None).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/json; charset=utf-8");
     assert!(
@@ -41,24 +29,13 @@ async fn the_openapi_document_describes_every_route() {
         ("/v1/customers", &["get", "post"][..]),
         ("/v1/customers/{cid}", &["get"][..]),
         ("/v1/customers/{cid}/users", &["get", "post"][..]),
-        (
-            "/v1/customers/{cid}/users/{uid}",
-            &["get", "patch", "delete"][..],
-        ),
+        ("/v1/customers/{cid}/users/{uid}", &["get", "patch", "delete"][..]),
     ] {
         for method in methods {
-            assert!(
-                paths[path][method].is_object(),
-                "{method} {path} is documented"
-            );
+            assert!(paths[path][method].is_object(), "{method} {path} is documented");
         }
     }
-    for schema in [
-        "CustomerUser",
-        "CustomerUserRequest",
-        "ErrorBody",
-        "Customer",
-    ] {
+    for schema in ["CustomerUser", "CustomerUserRequest", "ErrorBody", "Customer"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -77,15 +54,7 @@ async fn paths_match_case_insensitively_and_with_a_trailing_slash() {
             user.id
         ),
     ] {
-        let (status, _, body) = send(
-            &app,
-            Method::GET,
-            &app.url(&path),
-            Some(&app.admin_token),
-            &[],
-            None,
-        )
-        .await;
+        let (status, _, body) = send(&app, Method::GET, &app.url(&path), Some(&app.admin_token), &[], None).await;
         assert_eq!(status, 200, "{path}: {body}");
     }
     let (status, _, body) = send(
@@ -145,24 +114,9 @@ async fn ids_are_echoed_or_generated() {
     assert_eq!(headers["ms-requestid"], "req-1");
     assert_eq!(headers["ms-correlationid"], "corr-1");
     assert_eq!(headers["ms-cv"], "abc.0.1");
-    let (_, headers, _) = send(
-        &app,
-        Method::GET,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &[],
-        None,
-    )
-    .await;
+    let (_, headers, _) = send(&app, Method::GET, &app.users_url(), Some(&app.admin_token), &[], None).await;
     for name in ["ms-requestid", "ms-correlationid"] {
-        assert!(
-            headers[name]
-                .to_str()
-                .unwrap()
-                .parse::<uuid::Uuid>()
-                .is_ok(),
-            "{name}"
-        );
+        assert!(headers[name].to_str().unwrap().parse::<uuid::Uuid>().is_ok(), "{name}");
     }
     assert!(
         headers["ms-serverid"]

@@ -17,8 +17,7 @@ async fn with_users(n: usize) -> TestApp {
 
 /// Follows `links.next` as a client copying the documentation would.
 async fn follow(app: &TestApp, first: &str) -> Vec<Value> {
-    let (status, _, mut page) =
-        send(app, Method::GET, first, Some(&app.admin_token), &[], None).await;
+    let (status, _, mut page) = send(app, Method::GET, first, Some(&app.admin_token), &[], None).await;
     assert_eq!(status, 200, "{page}");
     let mut pages = vec![page.clone()];
     while let Some(next) = page["links"].get("next").cloned() {
@@ -26,10 +25,7 @@ async fn follow(app: &TestApp, first: &str) -> Vec<Value> {
         assert_eq!(next["headers"][0]["key"], "MS-ContinuationToken");
         assert_eq!(next["headers"][0]["value"], page["continuationToken"]);
         let uri = next["uri"].as_str().unwrap();
-        assert!(
-            uri.ends_with("&seekOperation=Next") && !uri.starts_with("/v1"),
-            "{uri}"
-        );
+        assert!(uri.ends_with("&seekOperation=Next") && !uri.starts_with("/v1"), "{uri}");
         let token = next["headers"][0]["value"].as_str().unwrap();
         let (status, _, next_page) = send(
             app,
@@ -64,16 +60,11 @@ fn upns(pages: &[Value]) -> Vec<String> {
 async fn pages_follow_the_next_link_to_the_end() {
     let app = with_users(7).await;
     let pages = follow(&app, &format!("{}?size=3", app.users_url())).await;
-    let counts: Vec<u64> = pages
-        .iter()
-        .map(|p| p["totalCount"].as_u64().unwrap())
-        .collect();
+    let counts: Vec<u64> = pages.iter().map(|p| p["totalCount"].as_u64().unwrap()).collect();
     assert_eq!(counts, [3, 3, 1], "totalCount counts the items of the page");
     assert!(pages[2].get("continuationToken").is_none() && pages[2]["links"].get("next").is_none());
     assert_eq!(pages[0]["attributes"]["objectType"], "Collection");
-    let mut want: Vec<String> = (0..7)
-        .map(|i| format!("user{i:02}@contoso.onmicrosoft.com"))
-        .collect();
+    let mut want: Vec<String> = (0..7).map(|i| format!("user{i:02}@contoso.onmicrosoft.com")).collect();
     want.sort();
     assert_eq!(upns(&pages), want);
 }
@@ -115,13 +106,11 @@ async fn the_deleted_users_filter_pages_too() {
     let filter = urlencode(r#"{"Field":"UserState","Value":"Inactive","Operator":"equals"}"#);
     let pages = follow(&app, &format!("{}?size=2&filter={filter}", app.users_url())).await;
     assert_eq!(upns(&pages).len(), 3);
-    assert!(pages.iter().all(|p| {
-        p["items"]
-            .as_array()
-            .unwrap()
+    assert!(
+        pages
             .iter()
-            .all(|u| u["state"] == "inactive")
-    }));
+            .all(|p| { p["items"].as_array().unwrap().iter().all(|u| u["state"] == "inactive") })
+    );
     let active = follow(&app, &format!("{}?size=2", app.users_url())).await;
     assert_eq!(upns(&active).len(), 2);
     // The filter in any case, as the SDK sends it.
@@ -154,13 +143,7 @@ async fn the_sdk_streams_every_user_lazily() {
         .await
         .unwrap();
     assert_eq!(users.len(), 3);
-    let first = sdk
-        .customers()
-        .by_id(app.cid())
-        .users()
-        .page(2)
-        .await
-        .unwrap();
+    let first = sdk.customers().by_id(app.cid()).users().page(2).await.unwrap();
     let second = sdk
         .customers()
         .by_id(app.cid())

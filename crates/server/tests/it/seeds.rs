@@ -62,26 +62,12 @@ const CREATE_HEADERS: [(&str, &str); 4] = [
 
 /// A partner whose customer owns `domain.onmicrosoft.com`, the seed's example domain.
 async fn seed_customer(app: &TestApp) -> (String, String) {
-    let partner = admin::create_partner(&app.app, "Seed partner", None)
+    let partner = admin::create_partner(&app.app, "Seed partner", None).await.unwrap();
+    let customer = admin::create_customer(&app.app, partner.id, &["domain.onmicrosoft.com".to_owned()], None)
         .await
         .unwrap();
-    let customer = admin::create_customer(
-        &app.app,
-        partner.id,
-        &["domain.onmicrosoft.com".to_owned()],
-        None,
-    )
-    .await
-    .unwrap();
-    let token = token_for(
-        &app.app,
-        partner.id,
-        Some(tenantdesk_domain::AgentRole::AdminAgent),
-    );
-    (
-        app.url(&format!("/v1/customers/{}/users", customer.id)),
-        token,
-    )
+    let token = token_for(&app.app, partner.id, Some(tenantdesk_domain::AgentRole::AdminAgent));
+    (app.url(&format!("/v1/customers/{}/users", customer.id)), token)
 }
 
 #[track_caller]
@@ -100,15 +86,7 @@ fn assert_json(headers: &reqwest::header::HeaderMap) {
 /// Creates the seed's user with the placeholder filled in; returns its URL and id.
 async fn create_seed_user(app: &TestApp, users: &str, token: &str) -> (String, Value) {
     let body = CREATE_BODY.replace("country/region code", "US");
-    let (status, headers, user) = send(
-        app,
-        Method::POST,
-        users,
-        Some(token),
-        &CREATE_HEADERS,
-        Some(&body),
-    )
-    .await;
+    let (status, headers, user) = send(app, Method::POST, users, Some(token), &CREATE_HEADERS, Some(&body)).await;
     assert_eq!(status, 201, "{user}");
     assert_echoed_ids(&headers, CREATE_HEADERS[1].1, CREATE_HEADERS[2].1);
     assert_json(&headers);
@@ -190,15 +168,7 @@ async fn update_as_the_seed_prints_it_rejects_the_placeholder_then_updates() {
     assert_echoed_ids(&headers, CREATE_HEADERS[1].1, CREATE_HEADERS[2].1);
 
     let body = UPDATE_BODY.replace("new country/region code", "GB");
-    let (status, headers, user) = send(
-        &app,
-        Method::PATCH,
-        &url,
-        Some(&token),
-        &CREATE_HEADERS,
-        Some(&body),
-    )
-    .await;
+    let (status, headers, user) = send(&app, Method::PATCH, &url, Some(&token), &CREATE_HEADERS, Some(&body)).await;
     assert_eq!(status, 200, "{user}");
     assert_json(&headers);
     assert_eq!(user["usageLocation"], "GB");
@@ -273,10 +243,7 @@ async fn delete_then_restore_as_the_seed_prints_them() {
         .unwrap();
     assert_eq!(response.status(), 204);
     assert_echoed_ids(response.headers(), delete_headers[1].1, delete_headers[2].1);
-    assert!(
-        response.bytes().await.unwrap().is_empty(),
-        "204 has an empty body"
-    );
+    assert!(response.bytes().await.unwrap().is_empty(), "204 has an empty body");
 
     let (status, _, _) = send(&app, Method::GET, &url, Some(&token), &[], None).await;
     assert_eq!(status, 404, "a deleted user is not found");

@@ -97,10 +97,7 @@ async fn patch_changes_only_what_is_given() {
         })
         .await
         .unwrap();
-    assert_eq!(
-        renamed.user_principal_name,
-        format!("ana.maria@{OTHER_DOMAIN}")
-    );
+    assert_eq!(renamed.user_principal_name, format!("ana.maria@{OTHER_DOMAIN}"));
     assert_eq!(
         ops.get().await.unwrap().user_principal_name,
         renamed.user_principal_name
@@ -151,17 +148,11 @@ async fn a_password_only_profile_sets_the_flag_and_the_password_is_checked_again
         ..Default::default()
     };
     let updated = ops.patch(&only_flag).await.unwrap();
-    assert_eq!(
-        updated.password_profile, None,
-        "no password was set, so none is shown"
-    );
+    assert_eq!(updated.password_profile, None, "no password was set, so none is shown");
 
     let err = ops.reset_password("xxANA123!").await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(400), Some(3000)));
-    assert!(
-        format!("{err:?}").contains("passwordProfile.password"),
-        "{err:?}"
-    );
+    assert!(format!("{err:?}").contains("passwordProfile.password"), "{err:?}");
     let reset = ops.reset_password("Renew456*").await.unwrap();
     let profile = reset.password_profile.unwrap();
     assert_eq!(
@@ -191,21 +182,14 @@ async fn deleted_users_are_gone_except_for_the_deleted_list_and_restore() {
         .unwrap_err(),
         ops.reset_password("Renew456*").await.unwrap_err(),
     ] {
-        assert_eq!(
-            (err.status(), err.code()),
-            (Some(404), Some(60_002)),
-            "{err}"
-        );
+        assert_eq!((err.status(), err.code()), (Some(404), Some(60_002)), "{err}");
     }
     let deleted = users.deleted_page(0).await.unwrap();
     assert_eq!(deleted.items[0].state, UserState::Inactive);
     assert!(deleted.items[0].soft_deletion_time.is_some());
 
     let restored = ops.restore().await.unwrap();
-    assert_eq!(
-        (restored.state, restored.soft_deletion_time),
-        (UserState::Active, None)
-    );
+    assert_eq!((restored.state, restored.soft_deletion_time), (UserState::Active, None));
     assert_eq!(restored.display_name, user.display_name);
     assert_eq!(user_counts(&app).await, (1, 0));
     // Restoring an active user is a no-op.
@@ -243,22 +227,14 @@ async fn restore_is_possible_for_thirty_days_then_the_purge_removes_the_user() {
 
     app.advance(TimeDelta::days(2));
     let err = users.by_id(late.id).restore().await.unwrap_err();
-    assert_eq!(
-        (err.status(), err.code()),
-        (Some(404), Some(60_002)),
-        "{err}"
-    );
+    assert_eq!((err.status(), err.code()), (Some(404), Some(60_002)), "{err}");
     assert_eq!(user_counts(&app).await, (1, 1), "still listed until purged");
 
-    let purged = tenantdesk_server::purge::purge_once(&app.app, 30)
-        .await
-        .unwrap();
+    let purged = tenantdesk_server::purge::purge_once(&app.app, 30).await.unwrap();
     assert_eq!(purged, 1);
     assert_eq!(user_counts(&app).await, (1, 0));
     assert_eq!(
-        tenantdesk_server::purge::purge_once(&app.app, 30)
-            .await
-            .unwrap(),
+        tenantdesk_server::purge::purge_once(&app.app, 30).await.unwrap(),
         0,
         "nothing left to purge"
     );
@@ -278,14 +254,11 @@ async fn purges_on_two_instances_at_once_remove_each_user_once() {
         users.by_id(user.id).delete().await.unwrap();
     }
     app.advance(TimeDelta::days(31));
-    let store = tenantdesk_store::SqliteStore::open(&app.database_url)
+    let store = tenantdesk_store::SqliteStore::open(&app.database_url).await.unwrap();
+    let config = tenantdesk_server::Config::default();
+    let other = tenantdesk_server::App::with_clock(std::sync::Arc::new(store), config, app.clock.clone())
         .await
         .unwrap();
-    let config = tenantdesk_server::Config::default();
-    let other =
-        tenantdesk_server::App::with_clock(std::sync::Arc::new(store), config, app.clock.clone())
-            .await
-            .unwrap();
     let (a, b) = tokio::join!(
         tenantdesk_server::purge::purge_once(&app.app, 30),
         tenantdesk_server::purge::purge_once(&other, 30)
@@ -335,9 +308,6 @@ async fn concurrent_creates_of_one_upn_give_one_user() {
         a.as_ref().err().and_then(|e| e.status()),
         b.as_ref().err().and_then(|e| e.status()),
     ];
-    assert!(
-        statuses.contains(&None) && statuses.contains(&Some(409)),
-        "{a:?} {b:?}"
-    );
+    assert!(statuses.contains(&None) && statuses.contains(&Some(409)), "{a:?} {b:?}");
     assert_eq!(user_counts(&app).await, (1, 0));
 }

@@ -5,20 +5,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tenantdesk_domain::{
-    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId,
-    PersonName, PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName,
-    UserState,
+    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId, PersonName,
+    PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
 use uuid::Uuid;
 
 use crate::{
-    Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse,
-    Tx, UserQuery,
+    Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse, Tx, UserQuery,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -75,8 +71,7 @@ fn millis(time: DateTime<Utc>) -> i64 {
 }
 
 fn time(millis: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(millis)
-        .ok_or_else(|| StoreError::Corrupt(format!("time {millis}")))
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| StoreError::Corrupt(format!("time {millis}")))
 }
 
 fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
@@ -97,8 +92,7 @@ macro_rules! user_columns {
 
 fn user_from_row(row: &SqliteRow) -> Result<User> {
     let get_text = |column: &str| -> Result<String> { row.try_get(column).map_err(translate) };
-    let get_opt =
-        |column: &str| -> Result<Option<String>> { row.try_get(column).map_err(translate) };
+    let get_opt = |column: &str| -> Result<Option<String>> { row.try_get(column).map_err(translate) };
     let person = |value: Option<String>| -> Result<Option<PersonName>> {
         match value {
             Some(v) => PersonName::parse(&v).map_err(corrupt("name")),
@@ -113,12 +107,9 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         upn: UserPrincipalName::parse(&get_text("upn")?).map_err(corrupt("upn"))?,
         first_name: person(get_opt("first_name")?)?,
         last_name: person(get_opt("last_name")?)?,
-        display_name: DisplayName::parse(&get_text("display_name")?)
-            .map_err(corrupt("display name"))?,
-        usage_location: UsageLocation::parse(&get_text("usage_location")?)
-            .map_err(corrupt("location"))?,
-        state: UserState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        display_name: DisplayName::parse(&get_text("display_name")?).map_err(corrupt("display name"))?,
+        usage_location: UsageLocation::parse(&get_text("usage_location")?).map_err(corrupt("location"))?,
+        state: UserState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
         soft_deleted_at: deleted.map(time).transpose()?,
         force_change_password: row.try_get("force_change_password").map_err(translate)?,
         created_at: time(row.try_get("created_at").map_err(translate)?)?,
@@ -142,10 +133,7 @@ fn customers_from_rows(rows: &[SqliteRow]) -> Result<Vec<Customer>> {
                     partner: PartnerId::from_uuid(uuid(row, "partner_id")?),
                     company_name: CompanyName::parse(&name).map_err(corrupt("company name"))?,
                     domains: vec![domain],
-                    provider_instance: ProviderInstanceId::from_uuid(uuid(
-                        row,
-                        "provider_instance_id",
-                    )?),
+                    provider_instance: ProviderInstanceId::from_uuid(uuid(row, "provider_instance_id")?),
                     created_at: time(row.try_get("created_at").map_err(translate)?)?,
                 });
             }
@@ -160,28 +148,18 @@ const CUSTOMER_SELECT: &str = "SELECT c.id, c.partner_id, c.company_name, c.prov
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(StoreError::Migration)
+        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migration)
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(translate)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(translate)?;
         Ok(())
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         // IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
         // instead of one failing when it upgrades a read lock.
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(translate)?;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(translate)?;
         Ok(Box::new(SqliteTx(tx)))
     }
 
@@ -194,12 +172,11 @@ impl Store for SqliteStore {
     }
 
     async fn partner(&self, id: PartnerId) -> Result<Option<Partner>> {
-        let row =
-            sqlx::query("SELECT id, name, portal_domain, created_at FROM partners WHERE id = ?")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(translate)?;
+        let row = sqlx::query("SELECT id, name, portal_domain, created_at FROM partners WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(translate)?;
         let Some(row) = row else { return Ok(None) };
         let name: String = row.try_get("name").map_err(translate)?;
         let portal: Option<String> = row.try_get("portal_domain").map_err(translate)?;
@@ -302,9 +279,7 @@ impl Store for SqliteStore {
             .bind(scope.partner.to_string())
             .bind(query.state.as_str());
         if let Some(cursor) = &query.after {
-            q = q
-                .bind(cursor.sort_value.clone())
-                .bind(cursor.id.to_string());
+            q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
         }
         let rows = q
             .bind(i64::from(query.limit))
@@ -341,11 +316,7 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn deleted_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<(CustomerScope, UserId)>> {
+    async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
         let rows = sqlx::query(
             "SELECT partner_id, customer_id, id FROM users \
              WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ?",
@@ -392,21 +363,14 @@ impl Tx for SqliteTx {
     }
 
     async fn insert_partner(&mut self, partner: &Partner) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO partners (id, name, portal_domain, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(partner.id.to_string())
-        .bind(partner.name.as_str())
-        .bind(
-            partner
-                .portal_domain
-                .as_ref()
-                .map(|d| d.as_str().to_owned()),
-        )
-        .bind(millis(partner.created_at))
-        .execute(&mut *self.0)
-        .await
-        .map_err(translate)?;
+        sqlx::query("INSERT INTO partners (id, name, portal_domain, created_at) VALUES (?, ?, ?, ?)")
+            .bind(partner.id.to_string())
+            .bind(partner.name.as_str())
+            .bind(partner.portal_domain.as_ref().map(|d| d.as_str().to_owned()))
+            .bind(millis(partner.created_at))
+            .execute(&mut *self.0)
+            .await
+            .map_err(translate)?;
         Ok(())
     }
 
@@ -424,15 +388,13 @@ impl Tx for SqliteTx {
         .await
         .map_err(translate)?;
         for (position, domain) in (0_i64..).zip(&customer.domains) {
-            sqlx::query(
-                "INSERT INTO customer_domains (customer_id, domain, position) VALUES (?, ?, ?)",
-            )
-            .bind(customer.id.to_string())
-            .bind(domain.as_str())
-            .bind(position)
-            .execute(&mut *self.0)
-            .await
-            .map_err(translate)?;
+            sqlx::query("INSERT INTO customer_domains (customer_id, domain, position) VALUES (?, ?, ?)")
+                .bind(customer.id.to_string())
+                .bind(domain.as_str())
+                .bind(position)
+                .execute(&mut *self.0)
+                .await
+                .map_err(translate)?;
         }
         Ok(())
     }
@@ -453,12 +415,7 @@ impl Tx for SqliteTx {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn insert_user(
-        &mut self,
-        scope: CustomerScope,
-        user: &User,
-        password_hash: &str,
-    ) -> Result<()> {
+    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, first_name, last_name, \
              display_name, usage_location, state, soft_deleted_at, force_change_password, password_hash, \
@@ -485,12 +442,7 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
-    async fn update_user(
-        &mut self,
-        scope: CustomerScope,
-        user: &User,
-        password_hash: Option<&str>,
-    ) -> Result<()> {
+    async fn update_user(&mut self, scope: CustomerScope, user: &User, password_hash: Option<&str>) -> Result<()> {
         sqlx::query(
             "UPDATE users SET upn = ?, upn_lower = ?, first_name = ?, last_name = ?, display_name = ?, \
              usage_location = ?, state = ?, soft_deleted_at = ?, force_change_password = ?, \
@@ -517,12 +469,7 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
-    async fn purge_user(
-        &mut self,
-        scope: CustomerScope,
-        id: UserId,
-        cutoff: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM users WHERE customer_id = ? AND id = ? AND partner_id = ? \
              AND state = 'inactive' AND soft_deleted_at < ?",
@@ -558,11 +505,7 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
-    async fn insert_response(
-        &mut self,
-        partner: PartnerId,
-        response: &StoredResponse,
-    ) -> Result<()> {
+    async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()> {
         sqlx::query(
             "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at) \
              VALUES (?, ?, ?, ?, ?, ?)",

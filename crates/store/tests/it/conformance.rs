@@ -2,12 +2,11 @@
 
 use chrono::{TimeDelta, Utc};
 use tenantdesk_domain::{
-    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId,
-    PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId, PersonName,
+    ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
 use tenantdesk_store::{
-    Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor,
-    UserQuery,
+    Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor, UserQuery,
 };
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -30,10 +29,7 @@ fn customer_value(partner: PartnerId, domains: &[&str]) -> Customer {
         id: CustomerId::new(),
         partner,
         company_name: CompanyName::parse("Contoso").unwrap(),
-        domains: domains
-            .iter()
-            .map(|d| DomainName::parse(d).unwrap())
-            .collect(),
+        domains: domains.iter().map(|d| DomainName::parse(d).unwrap()).collect(),
         provider_instance: ProviderInstanceId::new(),
         created_at: Utc::now(),
     }
@@ -69,11 +65,7 @@ fn user(scope: CustomerScope, upn: &str, display: &str) -> User {
     }
 }
 
-async fn insert(
-    store: &dyn Store,
-    scope: CustomerScope,
-    user: &User,
-) -> tenantdesk_store::Result<()> {
+async fn insert(store: &dyn Store, scope: CustomerScope, user: &User) -> tenantdesk_store::Result<()> {
     let mut tx = store.begin().await?;
     tx.insert_user(scope, user, HASH).await?;
     tx.commit().await
@@ -101,18 +93,13 @@ pub async fn customers_are_scoped_to_their_partner(store: &dyn Store) {
     assert!(store.customer(b, customer.id).await.unwrap().is_none());
     assert_eq!(store.customers(a).await.unwrap().len(), 1);
     assert!(store.customers(b).await.unwrap().is_empty());
-    assert_eq!(
-        store.partner(a).await.unwrap().unwrap().name.as_str(),
-        "Fabrikam CSP"
-    );
+    assert_eq!(store.partner(a).await.unwrap().unwrap().name.as_str(), "Fabrikam CSP");
 }
 
 pub async fn a_domain_belongs_to_one_customer(store: &dyn Store) {
     let p = partner(store).await;
     let mut tx = store.begin().await.unwrap();
-    tx.insert_customer(&customer_value(p, &["taken.com"]))
-        .await
-        .unwrap();
+    tx.insert_customer(&customer_value(p, &["taken.com"])).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     let err = tx
@@ -146,13 +133,7 @@ pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
     tx.update_user(scope, &locked, None).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        store
-            .user(scope, u.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .display_name
-            .as_str(),
+        store.user(scope, u.id).await.unwrap().unwrap().display_name.as_str(),
         "Ana M. Lima"
     );
 }
@@ -219,11 +200,7 @@ pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
     let mut expected = Vec::new();
     for i in 0..23 {
         // Display names repeat, so the id must break ties.
-        let u = user(
-            scope,
-            &format!("user{i:02}@contoso.com"),
-            &format!("Name {}", i % 5),
-        );
+        let u = user(scope, &format!("user{i:02}@contoso.com"), &format!("Name {}", i % 5));
         insert(store, scope, &u).await.unwrap();
         expected.push(u);
     }
@@ -298,21 +275,12 @@ pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &
     let cutoff = now - TimeDelta::days(30);
     let due = store.deleted_before(cutoff, 100).await.unwrap();
     assert!(due.contains(&(scope, old.id)));
-    assert!(
-        !due.iter()
-            .any(|(_, id)| *id == recent.id || *id == active.id)
-    );
+    assert!(!due.iter().any(|(_, id)| *id == recent.id || *id == active.id));
 
     let mut tx = store.begin().await.unwrap();
     assert!(tx.purge_user(scope, old.id, cutoff).await.unwrap());
-    assert!(
-        !tx.purge_user(scope, recent.id, cutoff).await.unwrap(),
-        "too recent"
-    );
-    assert!(
-        !tx.purge_user(scope, active.id, cutoff).await.unwrap(),
-        "not deleted"
-    );
+    assert!(!tx.purge_user(scope, recent.id, cutoff).await.unwrap(), "too recent");
+    assert!(!tx.purge_user(scope, active.id, cutoff).await.unwrap(), "not deleted");
     tx.commit().await.unwrap();
     assert!(store.user(scope, old.id).await.unwrap().is_none());
     assert!(store.user(scope, recent.id).await.unwrap().is_some());
@@ -344,13 +312,7 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
         fingerprint: "f2".to_owned(),
         ..key.clone()
     };
-    assert!(
-        store
-            .response(p, &other_key, since)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.response(p, &other_key, since).await.unwrap().is_none());
     assert!(
         store
             .response(partner(store).await, &key, since)
@@ -373,12 +335,7 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
     drop(tx);
 
     let mut tx = store.begin().await.unwrap();
-    assert!(
-        tx.delete_responses_before(now + TimeDelta::seconds(1))
-            .await
-            .unwrap()
-            >= 1
-    );
+    assert!(tx.delete_responses_before(now + TimeDelta::seconds(1)).await.unwrap() >= 1);
     tx.commit().await.unwrap();
     assert!(store.response(p, &key, since).await.unwrap().is_none());
 }
@@ -398,8 +355,5 @@ pub async fn only_argon2id_hashes_are_stored(store: &dyn Store) {
     let err = tx
         .insert_user(scope, &user(scope, "x@contoso.com", "X"), "Renew456*")
         .await;
-    assert!(
-        err.is_err(),
-        "a plaintext password must be refused by the schema"
-    );
+    assert!(err.is_err(), "a plaintext password must be refused by the schema");
 }
