@@ -22,9 +22,43 @@ pub enum Operation {
     RestoreCustomerUser,
     /// A deleted user was purged for good.
     PurgeCustomerUser,
+    /// Users were created from a CSV file.
+    ImportCustomerUsers,
+    /// A user was added to a directory role.
+    AddDirectoryRoleMember,
+    /// A user was removed from a directory role.
+    RemoveDirectoryRoleMember,
 }
 
 impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 10] = [
+        Self::CreateCustomer,
+        Self::CreateCustomerUser,
+        Self::UpdateCustomerUser,
+        Self::ResetCustomerUserPassword,
+        Self::DeleteCustomerUser,
+        Self::RestoreCustomerUser,
+        Self::PurgeCustomerUser,
+        Self::ImportCustomerUsers,
+        Self::AddDirectoryRoleMember,
+        Self::RemoveDirectoryRoleMember,
+    ];
+
+    /// The operation named `value`.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|operation| operation.as_str() == value)
+    }
+
+    /// The kind of resource the operation acts on, as audit records name it.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            Self::CreateCustomer => "Customer",
+            Self::AddDirectoryRoleMember | Self::RemoveDirectoryRoleMember => "DirectoryRoleMember",
+            _ => "CustomerUser",
+        }
+    }
+
     /// The operation's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +69,9 @@ impl Operation {
             Self::DeleteCustomerUser => "DeleteCustomerUser",
             Self::RestoreCustomerUser => "RestoreCustomerUser",
             Self::PurgeCustomerUser => "PurgeCustomerUser",
+            Self::ImportCustomerUsers => "ImportCustomerUsers",
+            Self::AddDirectoryRoleMember => "AddDirectoryRoleMember",
+            Self::RemoveDirectoryRoleMember => "RemoveDirectoryRoleMember",
         }
     }
 }
@@ -55,11 +92,58 @@ pub struct AuditRecord {
     /// The resource concerned (a user id, a customer id).
     pub resource: Option<String>,
     /// What was done.
-    pub operation: String,
-    /// `success` or `failure`.
-    pub outcome: String,
+    pub operation: Operation,
+    /// Whether it succeeded.
+    pub outcome: Outcome,
     /// The request's `MS-RequestId`.
     pub request_id: Option<String>,
     /// The request's correlation id.
     pub correlation_id: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record of `actor` (of `partner`) doing `operation` successfully at `at`, about nothing in
+    /// particular yet: set `customer`, `resource` and the request ids with struct update syntax.
+    pub fn new(partner: PartnerId, actor: &str, operation: Operation, at: DateTime<Utc>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            at,
+            partner,
+            actor: actor.to_owned(),
+            customer: None,
+            resource: None,
+            operation,
+            outcome: Outcome::Success,
+            request_id: None,
+            correlation_id: None,
+        }
+    }
+}
+
+/// Whether an audited operation succeeded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    /// It was done.
+    Success,
+    /// It was refused (an authorization failure on a mutating route).
+    Failure,
+}
+
+impl Outcome {
+    /// `success` or `failure`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+        }
+    }
+
+    /// The inverse of [`Outcome::as_str`].
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "success" => Some(Self::Success),
+            "failure" => Some(Self::Failure),
+            _ => None,
+        }
+    }
 }

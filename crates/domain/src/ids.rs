@@ -72,6 +72,10 @@ uuid_id!(
     UserId
 );
 uuid_id!(
+    /// An Entra directory role template (Company Administrator, Helpdesk Administrator, …).
+    DirectoryRoleId
+);
+uuid_id!(
     /// The provider instance a customer belongs to (CloudCockpit's `providerInstanceId`).
     ProviderInstanceId
 );

@@ -7,6 +7,7 @@
 
 mod audit;
 mod customer;
+mod directory_role;
 mod ids;
 mod location;
 mod names;
@@ -16,9 +17,10 @@ mod upn;
 mod user;
 mod validation;
 
-pub use audit::{AuditRecord, Operation};
+pub use audit::{AuditRecord, Operation, Outcome};
 pub use customer::{Customer, Partner, PortalDomain};
-pub use ids::{CustomerId, PartnerId, ProviderInstanceId, UserId};
+pub use directory_role::{DIRECTORY_ROLES, DirectoryRole};
+pub use ids::{CustomerId, DirectoryRoleId, PartnerId, ProviderInstanceId, UserId};
 pub use location::UsageLocation;
 pub use names::{CompanyName, DisplayName, PersonName};
 pub use password::{Password, PasswordError};

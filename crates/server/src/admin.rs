@@ -52,16 +52,9 @@ pub async fn create_customer(
     let mut tx = app.store().begin().await?;
     tx.insert_customer(&customer).await?;
     tx.insert_audit(&AuditRecord {
-        id: uuid::Uuid::new_v4(),
-        at: now,
-        partner,
-        actor: ADMIN_ACTOR.to_owned(),
         customer: Some(customer.id),
         resource: Some(customer.id.to_string()),
-        operation: Operation::CreateCustomer.as_str().to_owned(),
-        outcome: "success".to_owned(),
-        request_id: None,
-        correlation_id: None,
+        ..AuditRecord::new(partner, ADMIN_ACTOR, Operation::CreateCustomer, now)
     })
     .await?;
     tx.commit().await?;

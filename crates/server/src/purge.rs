@@ -26,16 +26,9 @@ pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, AppError>
             let mut tx = app.store().begin().await?;
             if tx.purge_user(scope, id, cutoff).await? {
                 tx.insert_audit(&AuditRecord {
-                    id: uuid::Uuid::new_v4(),
-                    at: now,
-                    partner: scope.partner,
-                    actor: "tenantdesk".to_owned(),
                     customer: Some(scope.customer),
                     resource: Some(id.to_string()),
-                    operation: Operation::PurgeCustomerUser.as_str().to_owned(),
-                    outcome: "success".to_owned(),
-                    request_id: None,
-                    correlation_id: None,
+                    ..AuditRecord::new(scope.partner, "tenantdesk", Operation::PurgeCustomerUser, now)
                 })
                 .await?;
                 tx.commit().await?;

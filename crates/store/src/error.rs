@@ -9,6 +9,8 @@ pub enum Conflict {
     Domain,
     /// Another partner has this portal domain.
     PortalDomain,
+    /// The user is already a member of the role.
+    RoleMember,
     /// A response was already recorded for this request.
     IdempotencyKey,
     /// A row with this id exists.

@@ -16,10 +16,10 @@ mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tenantdesk_domain::{AuditRecord, Customer, CustomerId, Partner, PartnerId, User, UserId};
+use tenantdesk_domain::{AuditRecord, Customer, CustomerId, DirectoryRoleId, Partner, PartnerId, User, UserId};
 
 pub use error::{Conflict, StoreError};
-pub use records::{CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
+pub use records::{AuditQuery, CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -63,6 +63,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         since: DateTime<Utc>,
     ) -> Result<Option<StoredResponse>>;
 
+    /// The directory roles a user is a member of.
+    async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>>;
+
+    /// The active members of a directory role, by user id, after `after`, at most `limit`.
+    async fn role_members(
+        &self,
+        scope: CustomerScope,
+        role: DirectoryRoleId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<User>>;
+
+    /// A page of the partner's audit records, newest first.
+    async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>>;
+
     /// Users soft-deleted before `cutoff`, at most `limit`, oldest first.
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>>;
 }
@@ -90,6 +105,21 @@ pub trait Tx: Send {
 
     /// Removes a user for good if it is still soft-deleted since before `cutoff`; says whether it did.
     async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool>;
+
+    /// Makes a user a member of a directory role; an existing membership is a conflict.
+    async fn add_role_member(
+        &mut self,
+        scope: CustomerScope,
+        role: DirectoryRoleId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Ends a membership; says whether there was one.
+    async fn remove_role_member(&mut self, scope: CustomerScope, role: DirectoryRoleId, user: UserId) -> Result<bool>;
+
+    /// Forgets audit records older than `cutoff` (the documented retention); returns how many.
+    async fn delete_audit_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
 
     /// Appends an audit record.
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;

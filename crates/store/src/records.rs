@@ -1,7 +1,7 @@
 //! The values store methods take and return besides domain entities.
 
 use chrono::{DateTime, Utc};
-use tenantdesk_domain::{CustomerId, PartnerId, UserId, UserState};
+use tenantdesk_domain::{CustomerId, Operation, PartnerId, UserId, UserState};
 
 /// The partner and customer a user operation acts within.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -80,4 +80,25 @@ impl UserCursor {
             id: user.id,
         }
     }
+}
+
+/// A query of a partner's audit records, newest first, keyset-paginated.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AuditQuery {
+    /// Records at or after this time.
+    pub from: DateTime<Utc>,
+    /// Records before this time.
+    pub to: DateTime<Utc>,
+    /// Only about this customer.
+    pub customer: Option<CustomerId>,
+    /// Only about this resource (a user id).
+    pub resource: Option<String>,
+    /// Only this operation.
+    pub operation: Option<Operation>,
+    /// Only with this correlation id.
+    pub correlation_id: Option<String>,
+    /// Start after this record (time and id of the last one of the previous page).
+    pub after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    /// At most this many records.
+    pub limit: u32,
 }

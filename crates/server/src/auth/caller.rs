@@ -43,16 +43,11 @@ impl Caller {
         at: chrono::DateTime<chrono::Utc>,
     ) -> AuditRecord {
         AuditRecord {
-            id: uuid::Uuid::new_v4(),
-            at,
-            partner: self.principal.partner,
-            actor: self.principal.actor().to_owned(),
             customer,
             resource,
-            operation: operation.as_str().to_owned(),
-            outcome: "success".to_owned(),
             request_id: Some(self.ids.request_id.clone()),
             correlation_id: Some(self.ids.correlation_id.clone()),
+            ..AuditRecord::new(self.principal.partner, self.principal.actor(), operation, at)
         }
     }
 }

@@ -8,13 +8,15 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tenantdesk_domain::{
-    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId, PersonName,
-    PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    AuditRecord, CompanyName, Customer, CustomerId, DirectoryRoleId, DisplayName, DomainName, Operation, Outcome,
+    Partner, PartnerId, PersonName, PortalDomain, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName,
+    UserState,
 };
 use uuid::Uuid;
 
 use crate::{
-    Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse, Tx, UserQuery,
+    AuditQuery, Conflict, CustomerScope, IdempotencyKey, Result, SortField, Store, StoreError, StoredResponse, Tx,
+    UserQuery,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -56,6 +58,8 @@ fn translate(error: sqlx::Error) -> StoreError {
             Conflict::Domain
         } else if message.contains("partners.portal_domain") {
             Conflict::PortalDomain
+        } else if message.contains("role_members.") {
+            Conflict::RoleMember
         } else if message.contains("idempotent_responses.") {
             Conflict::IdempotencyKey
         } else {
@@ -114,6 +118,27 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         force_change_password: row.try_get("force_change_password").map_err(translate)?,
         created_at: time(row.try_get("created_at").map_err(translate)?)?,
         updated_at: time(row.try_get("updated_at").map_err(translate)?)?,
+    })
+}
+
+fn audit_from_row(partner: PartnerId, row: &SqliteRow) -> Result<AuditRecord> {
+    let text = |column: &str| -> Result<String> { row.try_get(column).map_err(translate) };
+    let optional = |column: &str| -> Result<Option<String>> { row.try_get(column).map_err(translate) };
+    let operation = text("operation")?;
+    let outcome = text("outcome")?;
+    Ok(AuditRecord {
+        id: uuid(row, "id")?,
+        at: time(row.try_get("at").map_err(translate)?)?,
+        partner,
+        actor: text("actor")?,
+        customer: optional("customer_id")?
+            .map(|c| c.parse().map_err(corrupt("customer id")))
+            .transpose()?,
+        resource: optional("resource_id")?,
+        operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt(format!("operation {operation}")))?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome}")))?,
+        request_id: optional("request_id")?,
+        correlation_id: optional("correlation_id")?,
     })
 }
 
@@ -316,6 +341,68 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT role_id FROM role_members WHERE customer_id = ? AND user_id = ? AND partner_id = ? ORDER BY role_id",
+        )
+        .bind(scope.customer.to_string())
+        .bind(user.to_string())
+        .bind(scope.partner.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        ids.iter().map(|id| id.parse().map_err(corrupt("role id"))).collect()
+    }
+
+    async fn role_members(
+        &self,
+        scope: CustomerScope,
+        role: DirectoryRoleId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<User>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE customer_id = ?1 AND partner_id = ?3 AND state = 'active' AND id IN",
+            " (SELECT user_id FROM role_members WHERE customer_id = ?1 AND role_id = ?2 AND partner_id = ?3)",
+            " AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+        ))
+        .bind(scope.customer.to_string())
+        .bind(role.to_string())
+        .bind(scope.partner.to_string())
+        .bind(after.map(|id| id.to_string()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, customer_id, resource_id, operation, outcome, request_id, correlation_id \
+             FROM audit_records WHERE partner_id = ?1 AND at >= ?2 AND at < ?3 \
+             AND (?4 IS NULL OR customer_id = ?4) AND (?5 IS NULL OR resource_id = ?5) \
+             AND (?6 IS NULL OR operation = ?6) AND (?7 IS NULL OR correlation_id = ?7) \
+             AND (?8 IS NULL OR (at, id) < (?8, ?9)) ORDER BY at DESC, id DESC LIMIT ?10",
+        )
+        .bind(partner.to_string())
+        .bind(millis(query.from))
+        .bind(millis(query.to))
+        .bind(query.customer.map(|c| c.to_string()))
+        .bind(query.resource.clone())
+        .bind(query.operation.map(Operation::as_str))
+        .bind(query.correlation_id.clone())
+        .bind(query.after.map(|(at, _)| millis(at)))
+        .bind(query.after.map(|(_, id)| id.to_string()))
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter().map(|row| audit_from_row(partner, row)).collect()
+    }
+
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
         let rows = sqlx::query(
             "SELECT partner_id, customer_id, id FROM users \
@@ -484,6 +571,50 @@ impl Tx for SqliteTx {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn add_role_member(
+        &mut self,
+        scope: CustomerScope,
+        role: DirectoryRoleId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO role_members (customer_id, role_id, user_id, partner_id, added_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(scope.customer.to_string())
+        .bind(role.to_string())
+        .bind(user.to_string())
+        .bind(scope.partner.to_string())
+        .bind(millis(at))
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(())
+    }
+
+    async fn remove_role_member(&mut self, scope: CustomerScope, role: DirectoryRoleId, user: UserId) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM role_members WHERE customer_id = ? AND role_id = ? AND user_id = ? AND partner_id = ?",
+        )
+        .bind(scope.customer.to_string())
+        .bind(role.to_string())
+        .bind(user.to_string())
+        .bind(scope.partner.to_string())
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_audit_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM audit_records WHERE at < ?")
+            .bind(millis(cutoff))
+            .execute(&mut *self.0)
+            .await
+            .map_err(translate)?;
+        Ok(done.rows_affected())
+    }
+
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_records (partner_id, id, at, actor, customer_id, resource_id, operation, \
@@ -495,8 +626,8 @@ impl Tx for SqliteTx {
         .bind(&record.actor)
         .bind(record.customer.map(|c| c.to_string()))
         .bind(&record.resource)
-        .bind(&record.operation)
-        .bind(&record.outcome)
+        .bind(record.operation.as_str())
+        .bind(record.outcome.as_str())
         .bind(&record.request_id)
         .bind(&record.correlation_id)
         .execute(&mut *self.0)

@@ -2,11 +2,11 @@
 
 use chrono::{TimeDelta, Utc};
 use tenantdesk_domain::{
-    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Partner, PartnerId, PersonName,
-    ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Operation, Outcome, Partner, PartnerId,
+    PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
 use tenantdesk_store::{
-    Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor, UserQuery,
+    AuditQuery, Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor, UserQuery,
 };
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -182,16 +182,13 @@ pub async fn dropping_a_transaction_rolls_it_back(store: &dyn Store) {
 
 fn audit(scope: CustomerScope) -> AuditRecord {
     AuditRecord {
-        id: uuid::Uuid::new_v4(),
-        at: Utc::now(),
-        partner: scope.partner,
-        actor: "agent@fabrikam.com".to_owned(),
         customer: Some(scope.customer),
-        resource: None,
-        operation: "CreateCustomerUser".to_owned(),
-        outcome: "success".to_owned(),
-        request_id: None,
-        correlation_id: None,
+        ..AuditRecord::new(
+            scope.partner,
+            "agent@fabrikam.com",
+            Operation::CreateCustomerUser,
+            Utc::now(),
+        )
     }
 }
 
@@ -356,4 +353,205 @@ pub async fn only_argon2id_hashes_are_stored(store: &dyn Store) {
         .insert_user(scope, &user(scope, "x@contoso.com", "X"), "Renew456*")
         .await;
     assert!(err.is_err(), "a plaintext password must be refused by the schema");
+}
+
+pub async fn role_memberships_follow_the_user_life_cycle(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let admin = tenantdesk_domain::DIRECTORY_ROLES[0].id;
+    let helpdesk = tenantdesk_domain::DIRECTORY_ROLES[2].id;
+    let mut users = Vec::new();
+    for i in 0..5 {
+        let u = user(scope, &format!("member{i}@contoso.com"), "Member");
+        insert(store, scope, &u).await.unwrap();
+        users.push(u);
+    }
+    let now = Utc::now();
+    let mut tx = store.begin().await.unwrap();
+    for u in &users {
+        tx.add_role_member(scope, helpdesk, u.id, now).await.unwrap();
+    }
+    tx.add_role_member(scope, admin, users[0].id, now).await.unwrap();
+    let err = tx.add_role_member(scope, admin, users[0].id, now).await.unwrap_err();
+    assert!(err.is_conflict(Conflict::RoleMember), "{err:?}");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    for u in &users {
+        tx.add_role_member(scope, helpdesk, u.id, now).await.unwrap();
+    }
+    tx.add_role_member(scope, admin, users[0].id, now).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut roles = store.user_roles(scope, users[0].id).await.unwrap();
+    roles.sort();
+    let mut want = vec![admin, helpdesk];
+    want.sort();
+    assert_eq!(roles, want);
+    let other_partner = CustomerScope {
+        partner: partner(store).await,
+        customer: scope.customer,
+    };
+    assert!(store.user_roles(other_partner, users[0].id).await.unwrap().is_empty());
+
+    // Members page by user id.
+    let first = store.role_members(scope, helpdesk, None, 3).await.unwrap();
+    let rest = store
+        .role_members(scope, helpdesk, first.last().map(|u| u.id), 3)
+        .await
+        .unwrap();
+    let mut seen: Vec<UserId> = first.iter().chain(&rest).map(|u| u.id).collect();
+    assert_eq!(seen.len(), 5);
+    seen.dedup();
+    assert_eq!(seen.len(), 5);
+
+    // A deleted user keeps its roles but is not listed as a member; purging it removes them.
+    let mut deleted = users[1].clone();
+    deleted.delete(now - TimeDelta::days(40));
+    let mut tx = store.begin().await.unwrap();
+    tx.update_user(scope, &deleted, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.user_roles(scope, deleted.id).await.unwrap(), vec![helpdesk]);
+    assert_eq!(store.role_members(scope, helpdesk, None, 100).await.unwrap().len(), 4);
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.purge_user(scope, deleted.id, now - TimeDelta::days(30))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert!(store.user_roles(scope, deleted.id).await.unwrap().is_empty());
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.remove_role_member(scope, admin, users[0].id).await.unwrap());
+    assert!(!tx.remove_role_member(scope, admin, users[0].id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(store.user_roles(scope, users[0].id).await.unwrap(), vec![helpdesk]);
+}
+
+pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let other = customer(store, scope.partner).await;
+    let now = Utc::now();
+    let mut tx = store.begin().await.unwrap();
+    let mut written = Vec::new();
+    for i in 0..6_i64 {
+        let record = AuditRecord {
+            customer: Some(if i % 2 == 0 { scope.customer } else { other.customer }),
+            resource: Some(format!("user-{}", i % 3)),
+            correlation_id: Some(if i < 3 { "first".to_owned() } else { "second".to_owned() }),
+            request_id: Some(format!("request-{i}")),
+            outcome: if i == 5 { Outcome::Failure } else { Outcome::Success },
+            ..AuditRecord::new(
+                scope.partner,
+                "agent@fabrikam.com",
+                Operation::ALL[i as usize],
+                now - TimeDelta::minutes(10 - i),
+            )
+        };
+        tx.insert_audit(&record).await.unwrap();
+        written.push(record);
+    }
+    tx.commit().await.unwrap();
+
+    let all = AuditQuery {
+        from: now - TimeDelta::hours(1),
+        to: now + TimeDelta::seconds(1),
+        customer: None,
+        resource: None,
+        operation: None,
+        correlation_id: None,
+        after: None,
+        limit: 100,
+    };
+    let read = store.audit_records(scope.partner, &all).await.unwrap();
+    let mut want = written.clone();
+    want.reverse();
+    let normalise = |records: Vec<AuditRecord>| -> Vec<(uuid::Uuid, Operation, Outcome, Option<String>)> {
+        records
+            .into_iter()
+            .map(|r| (r.id, r.operation, r.outcome, r.request_id))
+            .collect()
+    };
+    assert_eq!(normalise(read), normalise(want), "newest first, every field kept");
+
+    let count = |query: AuditQuery| async move { store.audit_records(scope.partner, &query).await.unwrap().len() };
+    assert_eq!(
+        count(AuditQuery {
+            customer: Some(scope.customer),
+            ..all.clone()
+        })
+        .await,
+        3
+    );
+    assert_eq!(
+        count(AuditQuery {
+            resource: Some("user-1".to_owned()),
+            ..all.clone()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(AuditQuery {
+            operation: Some(Operation::ALL[2]),
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(AuditQuery {
+            correlation_id: Some("second".to_owned()),
+            ..all.clone()
+        })
+        .await,
+        3
+    );
+    assert_eq!(
+        count(AuditQuery {
+            from: now - TimeDelta::minutes(7),
+            ..all.clone()
+        })
+        .await,
+        3
+    );
+    assert_eq!(
+        count(AuditQuery {
+            to: now - TimeDelta::minutes(8),
+            ..all.clone()
+        })
+        .await,
+        2
+    );
+    let other_partner = partner(store).await;
+    assert!(store.audit_records(other_partner, &all).await.unwrap().is_empty());
+
+    // Keyset pages.
+    let first = store
+        .audit_records(
+            scope.partner,
+            &AuditQuery {
+                limit: 4,
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let last = first.last().unwrap();
+    let rest = store
+        .audit_records(
+            scope.partner,
+            &AuditQuery {
+                after: Some((last.at, last.id)),
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.len() + rest.len(), 6);
+    assert!(rest.iter().all(|r| !first.iter().any(|f| f.id == r.id)));
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_audit_before(now - TimeDelta::minutes(7)).await.unwrap(), 3);
+    tx.commit().await.unwrap();
+    assert_eq!(count(all.clone()).await, 3);
 }

@@ -43,4 +43,6 @@ conformance_tests!(
     responses_are_recorded_once_and_expire,
     settings_keep_their_first_value,
     only_argon2id_hashes_are_stored,
+    role_memberships_follow_the_user_life_cycle,
+    audit_records_are_found_by_filter_newest_first,
 );
