@@ -17,6 +17,8 @@ use crate::passwords::{HashCost, PasswordHasher};
 pub struct Config {
     /// Days a soft-deleted user is kept before the purge removes it.
     pub retention_days: u32,
+    /// Days audit records are kept (the only way they are ever removed).
+    pub audit_retention_days: u32,
     /// Argon2id cost.
     pub hash_cost: HashCost,
     /// How often the background purge runs.
@@ -29,6 +31,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             retention_days: 30,
+            audit_retention_days: 365,
             hash_cost: HashCost::OWASP,
             purge_interval: Duration::from_secs(3600),
             server_id: (rand::random::<u32>() % 900_000_000 + 100_000_000).to_string(),

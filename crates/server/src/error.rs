@@ -30,6 +30,12 @@ pub enum AppError {
     /// No such (active) user.
     #[error("{0}")]
     UserNotFound(&'static str),
+    /// No such directory role.
+    #[error("the directory role was not found")]
+    RoleNotFound,
+    /// The CloudCockpit `X-Tenant` header names another partner's portal.
+    #[error("the X-Tenant header does not name this partner's portal")]
+    ForeignTenant,
     /// Invalid input: every problem found.
     #[error("the request is invalid")]
     Invalid(Vec<FieldError>),
@@ -68,8 +74,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            Self::AppOnly | Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::CustomerNotFound | Self::UserNotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::AppOnly | Self::Forbidden(_) | Self::ForeignTenant => StatusCode::FORBIDDEN,
+            Self::CustomerNotFound | Self::UserNotFound(_) | Self::RoleNotFound | Self::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -84,9 +92,10 @@ impl AppError {
             Self::MissingToken => 800_001,
             Self::InvalidToken(_) => 400,
             Self::AppOnly => 2032,
-            Self::Forbidden(_) => 900_150,
+            Self::Forbidden(_) | Self::ForeignTenant => 900_150,
             Self::CustomerNotFound => 60_003,
             Self::UserNotFound(_) => 60_002,
+            Self::RoleNotFound => 60_004,
             Self::Invalid(_) | Self::PayloadTooLarge(_) => 3000,
             Self::Conflict(_) => 3001,
             Self::RouteNotFound => 404,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use tenantdesk_store::{Conflict, IdempotencyKey, StoredResponse};
 
+use crate::audit::{Attempt, record_refusal};
 use crate::auth::Caller;
 use crate::http::json_response;
 use crate::{App, AppError, Pending};
@@ -106,11 +107,13 @@ async fn finish<T>(
 
 /// Runs a mutating use case idempotently: replays a recorded answer if there is one; otherwise
 /// runs `work`, renders its result and commits with the record. If `work` fails while a twin of
-/// the request (same key) succeeded concurrently, the twin's answer is replayed.
+/// the request (same key) succeeded concurrently, the twin's answer is replayed. If it is refused
+/// for the caller's credentials or role, the refused `attempt` is audited.
 pub async fn respond<T>(
     app: &App,
     caller: &Caller,
     key: Option<IdempotencyKey>,
+    attempt: Attempt,
     work: impl Future<Output = Result<Pending<T>, AppError>>,
     render: impl FnOnce(&T) -> Reply,
 ) -> Result<Response, AppError> {
@@ -122,6 +125,9 @@ pub async fn respond<T>(
         Err(error) => {
             if let Some(response) = replay(app, caller, key.as_ref()).await? {
                 return Ok(response);
+            }
+            if matches!(error, AppError::AppOnly | AppError::Forbidden(_)) {
+                record_refusal(app, caller, &attempt).await;
             }
             return Err(error);
         }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod customers;
@@ -17,6 +18,7 @@ mod idempotency;
 mod paging;
 pub mod passwords;
 pub mod purge;
+pub mod roles;
 mod tx;
 pub mod users;
 

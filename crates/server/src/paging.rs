@@ -1,10 +1,11 @@
-//! Partner Center paging of the user list: query parameters, and continuation tokens that are
-//! opaque, tamper-evident (HMAC-SHA256 with a key derived from the token key, which lives in the
-//! database, so any instance continues any other's listing) and bound to the customer and filter.
+//! Partner Center paging: query parameters, and continuation tokens that are opaque and
+//! tamper-evident (HMAC-SHA256 with a key derived from the token key, which lives in the database,
+//! so any instance continues any other's listing) and bound to what they list.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac as _};
+use hmac::{Hmac, Mac};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use tenantdesk_domain::{CustomerId, UserId, UserState};
@@ -17,6 +18,67 @@ use crate::AppError;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The largest page size.
 pub const MAX_PAGE_SIZE: u32 = 500;
+
+fn mac(key: &[u8], payload: &str) -> Result<Hmac<Sha256>, AppError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    mac.update(payload.as_bytes());
+    Ok(mac)
+}
+
+/// Seals `payload` into an opaque, tamper-evident token: base64url JSON and its HMAC-SHA256.
+pub fn seal<T: Serialize>(key: &[u8], payload: &T) -> Result<String, AppError> {
+    let json = serde_json::to_vec(payload).map_err(|e| AppError::Internal(e.into()))?;
+    let payload = URL_SAFE_NO_PAD.encode(json);
+    let signature = URL_SAFE_NO_PAD.encode(mac(key, &payload)?.finalize().into_bytes());
+    Ok(format!("{payload}.{signature}"))
+}
+
+/// The payload of a token [`seal`]ed with `key`; a 400 naming the continuation token for a
+/// forged, truncated or tampered one.
+pub fn open<T: DeserializeOwned>(key: &[u8], token: &str) -> Result<T, AppError> {
+    let (payload, signature) = token.trim().split_once('.').ok_or_else(bad_token)?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| bad_token())?;
+    mac(key, payload)?.verify_slice(&signature).map_err(|_| bad_token())?;
+    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad_token())?;
+    serde_json::from_slice(&json).map_err(|_| bad_token())
+}
+
+/// The error of a continuation token that is not valid for the list asked for.
+pub fn bad_token() -> AppError {
+    AppError::invalid("MS-ContinuationToken", "the continuation token is not valid for this list")
+}
+
+/// The value of the query parameter `name` (matched case-insensitively), unless empty.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The page size the `size` parameter asks for.
+pub fn page_size(params: &[(String, String)]) -> Result<u32, AppError> {
+    match param(params, "size") {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(size) => match size.parse::<u32>() {
+            Ok(0) => Ok(DEFAULT_PAGE_SIZE),
+            Ok(n) if n <= MAX_PAGE_SIZE => Ok(n),
+            _ => Err(AppError::invalid("size", format!("must be a whole number from 0 to {MAX_PAGE_SIZE}"))),
+        },
+    }
+}
+
+/// The continuation token of a `seekOperation=Next` request; `None` for a first page.
+pub fn seek_next<'a>(params: &[(String, String)], continuation: Option<&'a str>) -> Result<Option<&'a str>, AppError> {
+    match param(params, "seekOperation") {
+        None => Ok(None),
+        Some(seek) if seek.eq_ignore_ascii_case("next") => continuation.map(Some).ok_or_else(|| {
+            AppError::invalid("MS-ContinuationToken", "seekOperation=Next needs the MS-ContinuationToken header")
+        }),
+        Some(other) => Err(AppError::invalid("seekOperation", format!("'{other}' is not supported (only Next)"))),
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct Payload {
@@ -34,12 +96,6 @@ struct Payload {
     v: String,
     /// Last id.
     i: UserId,
-}
-
-fn mac(key: &[u8], payload: &str) -> Result<Vec<u8>, AppError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    mac.update(payload.as_bytes());
-    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 fn sort_name(sort: SortField) -> &'static str {
@@ -65,27 +121,11 @@ pub fn continuation_token(
         v: cursor.sort_value.clone(),
         i: cursor.id,
     };
-    let json = serde_json::to_vec(&payload).map_err(|e| AppError::Internal(e.into()))?;
-    let payload = URL_SAFE_NO_PAD.encode(json);
-    let signature = URL_SAFE_NO_PAD.encode(mac(key, &payload)?);
-    Ok(format!("{payload}.{signature}"))
-}
-
-fn bad_token() -> AppError {
-    AppError::invalid(
-        "MS-ContinuationToken",
-        "the continuation token is not valid for this list",
-    )
+    seal(key, &payload)
 }
 
 fn decode(key: &[u8], customer: CustomerId, token: &str) -> Result<UserQuery, AppError> {
-    let (payload, signature) = token.trim().split_once('.').ok_or_else(bad_token)?;
-    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| bad_token())?;
-    let mut check = Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    check.update(payload.as_bytes());
-    check.verify_slice(&signature).map_err(|_| bad_token())?;
-    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad_token())?;
-    let payload: Payload = serde_json::from_slice(&json).map_err(|_| bad_token())?;
+    let payload: Payload = open(key, token)?;
     if payload.c != customer {
         return Err(bad_token());
     }
@@ -98,19 +138,9 @@ fn decode(key: &[u8], customer: CustomerId, token: &str) -> Result<UserQuery, Ap
         state: UserState::parse(&payload.s).ok_or_else(bad_token)?,
         sort,
         descending: payload.d,
-        after: Some(UserCursor {
-            sort_value: payload.v,
-            id: payload.i,
-        }),
+        after: Some(UserCursor { sort_value: payload.v, id: payload.i }),
         limit: payload.n,
     })
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 fn state_filter(filter: &str) -> Result<UserState, AppError> {
@@ -128,14 +158,11 @@ fn state_filter(filter: &str) -> Result<UserState, AppError> {
     match filter.value.to_ascii_lowercase().as_str() {
         "active" => Ok(UserState::Active),
         "inactive" => Ok(UserState::Inactive),
-        other => Err(AppError::invalid(
-            "filter",
-            format!("'{other}' is not a user state (Active or Inactive)"),
-        )),
+        other => Err(AppError::invalid("filter", format!("'{other}' is not a user state (Active or Inactive)"))),
     }
 }
 
-/// The query a list request asks for: its `size`, `filter`, `sortField`, `sortDirection` and
+/// The query a user-list request asks for: its `size`, `filter`, `sortField`, `sortDirection` and
 /// `seekOperation` parameters, and its `MS-ContinuationToken` header.
 pub fn user_query(
     key: &[u8],
@@ -143,46 +170,16 @@ pub fn user_query(
     params: &[(String, String)],
     continuation: Option<&str>,
 ) -> Result<UserQuery, AppError> {
-    let filter = param(params, "filter")
-        .filter(|f| !f.trim().is_empty())
-        .map(state_filter)
-        .transpose()?;
-    match param(params, "seekOperation") {
-        Some(seek) if seek.eq_ignore_ascii_case("next") => {
-            let token = continuation.ok_or_else(|| {
-                AppError::invalid(
-                    "MS-ContinuationToken",
-                    "seekOperation=Next needs the MS-ContinuationToken header",
-                )
-            })?;
-            let query = decode(key, customer, token)?;
-            if filter.is_some_and(|state| state != query.state) {
-                return Err(bad_token());
-            }
-            return Ok(query);
+    let filter = param(params, "filter").map(state_filter).transpose()?;
+    if let Some(token) = seek_next(params, continuation)? {
+        let query = decode(key, customer, token)?;
+        if filter.is_some_and(|state| state != query.state) {
+            return Err(bad_token());
         }
-        Some(other) if !other.is_empty() => {
-            return Err(AppError::invalid(
-                "seekOperation",
-                format!("'{other}' is not supported (only Next)"),
-            ));
-        }
-        _ => {}
+        return Ok(query);
     }
-    let limit = match param(params, "size").map(str::trim).filter(|s| !s.is_empty()) {
-        None => DEFAULT_PAGE_SIZE,
-        Some(size) => match size.parse::<u32>() {
-            Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(n) if n <= MAX_PAGE_SIZE => n,
-            _ => {
-                return Err(AppError::invalid(
-                    "size",
-                    format!("must be a whole number from 0 to {MAX_PAGE_SIZE}"),
-                ));
-            }
-        },
-    };
-    let sort = match param(params, "sortField").map(str::trim).filter(|s| !s.is_empty()) {
+    let limit = page_size(params)?;
+    let sort = match param(params, "sortField") {
         None => SortField::UserPrincipalName,
         Some(f) if f.eq_ignore_ascii_case("userPrincipalName") => SortField::UserPrincipalName,
         Some(f) if f.eq_ignore_ascii_case("displayName") => SortField::DisplayName,
@@ -193,24 +190,13 @@ pub fn user_query(
             ));
         }
     };
-    let descending = match param(params, "sortDirection").map(str::trim).filter(|s| !s.is_empty()) {
+    let descending = match param(params, "sortDirection") {
         None => false,
         Some(d) if d.eq_ignore_ascii_case("ascending") => false,
         Some(d) if d.eq_ignore_ascii_case("descending") => true,
-        Some(d) => {
-            return Err(AppError::invalid(
-                "sortDirection",
-                format!("'{d}' is not ascending or descending"),
-            ));
-        }
+        Some(d) => return Err(AppError::invalid("sortDirection", format!("'{d}' is not ascending or descending"))),
     };
-    Ok(UserQuery {
-        state: filter.unwrap_or(UserState::Active),
-        sort,
-        descending,
-        after: None,
-        limit,
-    })
+    Ok(UserQuery { state: filter.unwrap_or(UserState::Active), sort, descending, after: None, limit })
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use crate::{App, AppError};
 const BATCH: u32 = 500;
 
 /// Runs one purge pass with a retention of `retention_days`; returns how many users it removed.
-/// Also forgets responses recorded for replay that are past the replay window.
+/// Also forgets responses recorded for replay that are past the replay window, and audit records
+/// older than the configured audit retention.
 pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, AppError> {
     let now = app.now();
     let cutoff = now - TimeDelta::days(i64::from(retention_days));
@@ -41,6 +42,7 @@ pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, AppError>
     }
     let mut tx = app.store().begin().await?;
     tx.delete_responses_before(now - REPLAY_WINDOW).await?;
+    tx.delete_audit_before(now - TimeDelta::days(i64::from(app.config().audit_retention_days))).await?;
     tx.commit().await?;
     Ok(purged)
 }

@@ -68,6 +68,9 @@ pub struct ServeArgs {
     /// Days a deleted user is kept before it is purged
     #[arg(long, env = "TENANTDESK_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
+    /// Days audit records are kept
+    #[arg(long, env = "TENANTDESK_AUDIT_RETENTION_DAYS", default_value_t = 365)]
+    pub audit_retention_days: u32,
     /// Seconds between two purge passes
     #[arg(long, env = "TENANTDESK_PURGE_INTERVAL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub purge_interval: u64,
@@ -81,6 +84,9 @@ pub struct PurgeArgs {
     /// Days a deleted user is kept before it is purged
     #[arg(long, env = "TENANTDESK_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
+    /// Days audit records are kept
+    #[arg(long, env = "TENANTDESK_AUDIT_RETENTION_DAYS", default_value_t = 365)]
+    pub audit_retention_days: u32,
 }
 
 #[derive(Subcommand, Debug)]

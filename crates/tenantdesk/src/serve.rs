@@ -15,6 +15,7 @@ const DEMO_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         retention_days: args.retention_days,
+        audit_retention_days: args.audit_retention_days,
         purge_interval: Duration::from_secs(args.purge_interval),
         ..Config::default()
     };

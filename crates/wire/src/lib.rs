@@ -5,13 +5,19 @@
 //! Input types (`*Request`) have every field optional; [`tolerant::from_slice`] reads them the way
 //! Partner Center's own parser would.
 
+mod audit;
+mod cloudcockpit;
 mod common;
 mod customer;
+mod roles;
 pub mod tolerant;
 mod user;
 
+pub use audit::AuditRecord;
+pub use cloudcockpit::{CloudCockpitError, PropertyError, ResetCustomerUser, ResetPasswordRequest};
 pub use common::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks};
 pub use customer::{CompanyProfile, CompanyProfileRequest, Customer, CustomerRequest};
+pub use roles::{DirectoryRole, UserMember, UserMemberRequest};
 pub use user::{CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 
 /// The `source` of every error body tenantdesk writes.

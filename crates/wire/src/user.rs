@@ -105,6 +105,10 @@ pub struct CustomerUserRequest {
     /// `active` on a deleted user restores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UserState>,
+    /// On create: directory roles to make the user a member of (tenantdesk's addition, the web
+    /// UI's "Select the user permissions" step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_role_ids: Option<Vec<String>>,
     /// Ignored; clients send `{"objectType": "CustomerUser"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,

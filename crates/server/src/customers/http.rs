@@ -3,11 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use tenantdesk_domain::Customer;
+use tenantdesk_domain::{Customer, Operation};
 use tenantdesk_wire::{
     Attributes, Collection, CollectionLinks, CompanyProfile, CustomerRequest, ErrorBody, Link, ResourceLinks,
 };
 
+use crate::audit::Attempt;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, JsonBody, json_response};
 use crate::idempotency::{self, Reply};
@@ -50,8 +51,9 @@ pub async fn create_customer(
     body: JsonBody<CustomerRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
+    let attempt = Attempt { operation: Operation::CreateCustomer, customer: None, resource: None };
     let work = super::create(&app, &caller, body.value);
-    idempotency::respond(&app, &caller, key, work, |customer| {
+    idempotency::respond(&app, &caller, key, attempt, work, |customer| {
         let body = serde_json::to_value(render(customer)).ok();
         Reply {
             status: StatusCode::CREATED,

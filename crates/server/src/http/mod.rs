@@ -22,9 +22,9 @@ use utoipa_axum::routes;
 
 pub use body::{JsonBody, MAX_BODY_BYTES, RequestDigest};
 pub use context::RequestIds;
-pub use path::{CustomerPath, UserPath};
+pub use path::{CustomerPath, MemberPath, RolePath, UserPath};
 
-use crate::{App, AppError, customers, users};
+use crate::{App, AppError, audit, customers, roles, users};
 
 /// `Content-Type` of every JSON response.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -47,17 +47,16 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
 
 fn api() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::base())
-        .routes(routes!(
-            customers::http::list_customers,
-            customers::http::create_customer
-        ))
+        .routes(routes!(customers::http::list_customers, customers::http::create_customer))
         .routes(routes!(customers::http::get_customer))
         .routes(routes!(users::http::list_users, users::http::create_user))
-        .routes(routes!(
-            users::http::get_user,
-            users::http::update_user,
-            users::http::delete_user
-        ))
+        .routes(routes!(users::http::get_user, users::http::update_user, users::http::delete_user))
+        .routes(routes!(users::cloudcockpit::reset_password))
+        .routes(routes!(roles::http::list_roles))
+        .routes(routes!(roles::http::list_user_roles))
+        .routes(routes!(roles::http::list_members, roles::http::add_member))
+        .routes(routes!(roles::http::remove_member))
+        .routes(routes!(audit::http::list_audit_records))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the routes.

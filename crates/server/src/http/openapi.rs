@@ -15,6 +15,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     tags(
         (name = "customers", description = "The calling partner's customer tenants"),
         (name = "users", description = "The user accounts of a customer tenant"),
+        (name = "roles", description = "Directory roles of a customer tenant and their members"),
+        (name = "audit", description = "The partner's audit log"),
     )
 )]
 struct ApiDoc;

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use tenantdesk_domain::{CustomerId, UserId};
+use tenantdesk_domain::{CustomerId, DirectoryRoleId, UserId};
 
 use crate::{App, AppError};
 
@@ -52,5 +52,31 @@ impl FromRequestParts<App> for UserPath {
             customer,
             param(parts, app, "uid", AppError::user_not_found).await?,
         ))
+    }
+}
+
+/// The `{cid}` and `{rid}` of a directory-role route.
+#[derive(Debug, Clone, Copy)]
+pub struct RolePath(pub CustomerId, pub DirectoryRoleId);
+
+impl FromRequestParts<App> for RolePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let customer = param(parts, app, "cid", || AppError::CustomerNotFound).await?;
+        Ok(Self(customer, param(parts, app, "rid", || AppError::RoleNotFound).await?))
+    }
+}
+
+/// The `{cid}`, `{rid}` and `{uid}` of a role-membership route.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberPath(pub CustomerId, pub DirectoryRoleId, pub UserId);
+
+impl FromRequestParts<App> for MemberPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let RolePath(customer, role) = RolePath::from_request_parts(parts, app).await?;
+        Ok(Self(customer, role, param(parts, app, "uid", AppError::user_not_found).await?))
     }
 }

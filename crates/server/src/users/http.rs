@@ -4,12 +4,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use tenantdesk_domain::{Password, User};
+use tenantdesk_domain::{Operation, Password, User};
 use tenantdesk_wire::{
     Attributes, Collection, CollectionLinks, CustomerUser, CustomerUserRequest, ErrorBody, KeyValue, Link,
     PasswordProfile, ResourceLinks, UserState,
 };
 
+use crate::audit::Attempt;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, JsonBody, RequestDigest, UserPath, json_response};
 use crate::idempotency::{self, Reply};
@@ -43,7 +44,7 @@ pub fn render(user: &User, password: Option<&Password>) -> CustomerUser {
 }
 
 /// The reply carrying `user` (and the password just set), recorded for replay without it.
-fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
+pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
     let sent = render(user, password);
     let mut recorded = sent.clone();
     if let Some(profile) = recorded.password_profile.as_mut() {
@@ -81,8 +82,9 @@ pub async fn create_user(
     body: JsonBody<CustomerUserRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
+    let attempt = Attempt::new(Operation::CreateCustomerUser, customer, None);
     let work = super::create(&app, &caller, customer, body.value);
-    idempotency::respond(&app, &caller, key, work, |created| {
+    idempotency::respond(&app, &caller, key, attempt, work, |created| {
         user_reply(StatusCode::CREATED, &created.user, Some(&created.password))
     })
     .await
@@ -188,8 +190,9 @@ pub async fn update_user(
     body: JsonBody<CustomerUserRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
+    let attempt = Attempt::new(Operation::UpdateCustomerUser, customer, Some(user.to_string()));
     let work = super::update(&app, &caller, customer, user, body.value);
-    idempotency::respond(&app, &caller, key, work, |updated| {
+    idempotency::respond(&app, &caller, key, attempt, work, |updated| {
         user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
     })
     .await
@@ -215,8 +218,9 @@ pub async fn delete_user(
     digest: RequestDigest,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &digest.0);
+    let attempt = Attempt::new(Operation::DeleteCustomerUser, customer, Some(user.to_string()));
     let work = super::delete(&app, &caller, customer, user);
-    idempotency::respond(&app, &caller, key, work, |()| Reply {
+    idempotency::respond(&app, &caller, key, attempt, work, |()| Reply {
         status: StatusCode::NO_CONTENT,
         body: None,
         recorded_body: None,

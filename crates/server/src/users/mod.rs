@@ -5,14 +5,16 @@
 //! transaction, returned uncommitted ([`Pending`]) so the HTTP layer can add its idempotency
 //! record to the same transaction.
 
+pub mod cloudcockpit;
 pub mod http;
 
 use tenantdesk_domain::{
-    CustomerId, DisplayName, FieldError, Operation, Password, Permission, PersonName, UsageLocation, User, UserChanges,
+    CustomerId, DirectoryRole, DirectoryRoleId, DisplayName, FieldError, Operation, Password, Permission, PersonName,
+    ProviderInstanceId, UsageLocation, User, UserChanges,
     UserId, UserPrincipalName, UserState, Validator,
 };
 use tenantdesk_store::{Conflict, CustomerScope, StoreError, UserCursor, UserQuery};
-use tenantdesk_wire::{CustomerUserRequest, UserState as WireState};
+use tenantdesk_wire::{CustomerUserRequest, ResetPasswordRequest, UserState as WireState};
 
 use crate::auth::Caller;
 use crate::{App, AppError, Pending, paging};
@@ -78,6 +80,19 @@ fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
     }
 }
 
+/// The directory roles a new user is to be a member of, each once.
+fn parse_roles(ids: &[String], v: &mut Validator) -> Vec<DirectoryRoleId> {
+    let mut roles = Vec::new();
+    for id in ids {
+        match id.parse().ok().and_then(DirectoryRole::find) {
+            Some(role) if !roles.contains(&role.id) => roles.push(role.id),
+            Some(_) => {}
+            None => v.push(FieldError::new("directoryRoleIds", format!("'{id}' is not a directory role"))),
+        }
+    }
+    roles
+}
+
 fn check_domain(customer: &tenantdesk_domain::Customer, upn: &UserPrincipalName, v: &mut Validator) {
     if !customer.owns(upn) {
         let owned: Vec<&str> = customer.domains.iter().map(|d| d.as_str()).collect();
@@ -124,6 +139,7 @@ pub async fn create(
     if let Some(upn) = &profile.upn {
         check_domain(&customer, upn, &mut v);
     }
+    let roles = parse_roles(request.directory_role_ids.as_deref().unwrap_or_default(), &mut v);
     let profile_password = request.password_profile.as_ref();
     let password = match (&profile.upn, profile_password.and_then(|p| p.password.as_deref())) {
         (Some(upn), Some(given)) => v.check("passwordProfile.password", Password::parse(given, upn)),
@@ -157,6 +173,11 @@ pub async fn create(
     };
     let mut tx = app.store().begin().await?;
     tx.insert_user(scope, &user, &hash).await.map_err(conflict_or)?;
+    for role in roles {
+        tx.add_role_member(scope, role, user.id, now).await?;
+        tx.insert_audit(&caller.audit(Operation::AddDirectoryRoleMember, Some(customer_id), Some(user.id.to_string()), now))
+            .await?;
+    }
     tx.insert_audit(&caller.audit(
         Operation::CreateCustomerUser,
         Some(customer_id),
@@ -263,6 +284,31 @@ pub async fn update(
         Some(password) => Some(app.passwords().hash(password).await?),
         None => None,
     };
+    // A profile change (or a change of nothing but the force-change flag) is an update; a new
+    // password is a reset; a PATCH doing both writes both records.
+    let mut operations = Vec::new();
+    if changes.changes_profile() || changes.password.is_none() {
+        operations.push(Operation::UpdateCustomerUser);
+    }
+    if changes.password.is_some() {
+        operations.push(Operation::ResetCustomerUserPassword);
+    }
+    write_update(app, caller, scope, id, changes, hash, "passwordProfile.password", &operations).await
+}
+
+/// Applies `changes` (whose new password, if any, hashes to `hash`) to the active user `id` in one
+/// transaction, with an audit record of each of `operations`.
+#[allow(clippy::too_many_arguments)] // one use case's inputs, passed straight through
+async fn write_update(
+    app: &App,
+    caller: &Caller,
+    scope: CustomerScope,
+    id: UserId,
+    changes: UserChanges,
+    hash: Option<String>,
+    password_field: &str,
+    operations: &[Operation],
+) -> Result<Pending<Updated>, AppError> {
     let now = app.now();
     let mut tx = app.store().begin().await?;
     let mut user = match tx.user_for_update(scope, id).await? {
@@ -273,32 +319,46 @@ pub async fn update(
         && let Err(error) = Password::parse(password.expose(), changes.upn.as_ref().unwrap_or(&user.upn))
     {
         // The user was renamed concurrently and the password now contains its new name.
-        return Err(AppError::invalid("passwordProfile.password", error.to_string()));
+        return Err(AppError::invalid(password_field, error.to_string()));
     }
     changes.apply(&mut user, now);
-    tx.update_user(scope, &user, hash.as_deref())
-        .await
-        .map_err(conflict_or)?;
-    // A profile change (or a change of nothing but the force-change flag) is an update; a new
-    // password is a reset; a PATCH doing both writes both records.
-    let mut operations = Vec::new();
-    if changes.changes_profile() || changes.password.is_none() {
-        operations.push(Operation::UpdateCustomerUser);
-    }
-    if changes.password.is_some() {
-        operations.push(Operation::ResetCustomerUserPassword);
-    }
+    tx.update_user(scope, &user, hash.as_deref()).await.map_err(conflict_or)?;
     for operation in operations {
-        tx.insert_audit(&caller.audit(operation, Some(customer_id), Some(id.to_string()), now))
-            .await?;
+        tx.insert_audit(&caller.audit(*operation, Some(scope.customer), Some(id.to_string()), now)).await?;
     }
-    Ok(Pending::new(
-        tx,
-        Updated {
-            user,
-            password: changes.password,
-        },
-    ))
+    Ok(Pending::new(tx, Updated { user, password: changes.password }))
+}
+
+/// Resets a user's password the CloudCockpit way: the caller names the customer's provider
+/// instance, and gives a temporary password or has one generated; the user must change it.
+pub async fn reset_password(
+    app: &App,
+    caller: &Caller,
+    customer_id: CustomerId,
+    id: UserId,
+    request: ResetPasswordRequest,
+) -> Result<Pending<Updated>, AppError> {
+    caller.require_agent(Permission::ResetPassword)?;
+    let (customer, scope) = app.customer_of(caller, customer_id).await?;
+    match request.provider_instance_id.as_deref() {
+        None => return Err(AppError::invalid("providerInstanceId", "is required")),
+        Some(given) if given.parse::<ProviderInstanceId>().ok() != Some(customer.provider_instance) => {
+            return Err(AppError::invalid("providerInstanceId", "is not the provider instance of this customer"));
+        }
+        Some(_) => {}
+    }
+    let user = match app.store().user(scope, id).await? {
+        Some(user) if user.state == UserState::Active => user,
+        _ => return Err(AppError::user_not_found()),
+    };
+    const FIELD: &str = "customerUser.temporaryPassword";
+    let password = match request.customer_user.and_then(|u| u.temporary_password) {
+        Some(given) => Password::parse(&given, &user.upn).map_err(|e| AppError::invalid(FIELD, e.to_string()))?,
+        None => Password::generate(&user.upn),
+    };
+    let hash = app.passwords().hash(&password).await?;
+    let changes = UserChanges { password: Some(password), force_change_password: Some(true), ..UserChanges::default() };
+    write_update(app, caller, scope, id, changes, Some(hash), FIELD, &[Operation::ResetCustomerUserPassword]).await
 }
 
 async fn restore(app: &App, caller: &Caller, scope: CustomerScope, id: UserId) -> Result<Pending<Updated>, AppError> {
