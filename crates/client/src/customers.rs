@@ -55,6 +55,11 @@ impl<'a> CustomerOperations<'a> {
             .await
     }
 
+    /// The directory roles of the customer's tenant.
+    pub fn directory_roles(&self) -> crate::DirectoryRoles<'a> {
+        crate::DirectoryRoles::new(self.partner, self.id)
+    }
+
     /// The customer's users.
     pub fn users(self) -> Users<'a> {
         Users::new(self.partner, self.id)

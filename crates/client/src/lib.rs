@@ -25,8 +25,10 @@
 //! a retried create safe, and the client's `MS-CorrelationId`. Transport errors, 5xx and 429
 //! (honouring `Retry-After`) are retried with exponential backoff; 4xx never are.
 
+mod audit;
 mod customers;
 mod error;
+mod roles;
 mod users;
 
 use std::time::Duration;
@@ -36,11 +38,13 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use audit::AuditQuery;
 pub use customers::{CustomerOperations, Customers};
 pub use error::Error;
+pub use roles::{DirectoryRoleOperations, DirectoryRoles};
 pub use tenantdesk_wire::{
-    Collection, CompanyProfileRequest, Customer, CustomerRequest, CustomerUser, CustomerUserRequest, ErrorBody,
-    PasswordProfile, UserFilter, UserState,
+    AuditRecord, Collection, CompanyProfileRequest, Customer, CustomerRequest, CustomerUser, CustomerUserRequest,
+    DirectoryRole, ErrorBody, PasswordProfile, UserFilter, UserMember, UserState,
 };
 pub use users::{UserOperations, Users};
 pub use uuid::Uuid;
@@ -100,6 +104,29 @@ impl Partner {
     /// The partner's customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(self)
+    }
+
+    /// The partner's audit log.
+    pub async fn audit_records(&self, query: &AuditQuery) -> Result<Collection<AuditRecord>, Error> {
+        self.call(Request::new(Method::GET, "/v1/auditrecords".to_owned()).query(&query.to_params()))
+            .await
+    }
+
+    /// The page after `page` of any collection, by following its `next` link; `None` after the
+    /// last page.
+    pub async fn follow_next<T: DeserializeOwned>(&self, page: &Collection<T>) -> Result<Option<Collection<T>>, Error> {
+        let Some(next) = &page.links.next else { return Ok(None) };
+        let mut headers = HeaderMap::new();
+        for header in &next.headers {
+            let name = reqwest::header::HeaderName::from_bytes(header.key.as_bytes())
+                .map_err(|e| Error::Decode(e.to_string()))?;
+            let value = HeaderValue::from_str(&header.value).map_err(|e| Error::Decode(e.to_string()))?;
+            headers.insert(name, value);
+        }
+        let path = format!("/v1{}", next.uri);
+        self.call(Request::new(Method::GET, path).headers(headers))
+            .await
+            .map(Some)
     }
 
     /// Sends a request (retrying as the type documentation says) and decodes a JSON answer.

@@ -2,7 +2,6 @@
 
 use futures::Stream;
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue};
 use tenantdesk_wire::{Collection, CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 use uuid::Uuid;
 
@@ -56,22 +55,8 @@ impl<'a> Users<'a> {
     }
 
     /// The page after `page`, by following its `next` link; `None` after the last page.
-    pub async fn next_page(&self, page: &Collection<CustomerUser>) -> Result<Option<Collection<CustomerUser>>, Error> {
-        let Some(next) = &page.links.next else {
-            return Ok(None);
-        };
-        let mut headers = HeaderMap::new();
-        for header in &next.headers {
-            let name = reqwest::header::HeaderName::from_bytes(header.key.as_bytes())
-                .map_err(|e| Error::Decode(e.to_string()))?;
-            let value = HeaderValue::from_str(&header.value).map_err(|e| Error::Decode(e.to_string()))?;
-            headers.insert(name, value);
-        }
-        let path = format!("/v1{}", next.uri);
-        self.partner
-            .call(Request::new(Method::GET, path).headers(headers))
-            .await
-            .map(Some)
+    pub async fn next_page(self, page: &Collection<CustomerUser>) -> Result<Option<Collection<CustomerUser>>, Error> {
+        self.partner.follow_next(page).await
     }
 
     /// Every active user, fetched page by page (100 at a time) as the stream is read.
@@ -162,6 +147,13 @@ impl UserOperations<'_> {
             ..CustomerUserRequest::default()
         };
         self.patch(&changes).await
+    }
+
+    /// The directory roles the user is a member of.
+    pub async fn directory_roles(self) -> Result<Collection<tenantdesk_wire::DirectoryRole>, Error> {
+        self.partner
+            .call(Request::new(Method::GET, format!("{}/directoryroles", self.path())))
+            .await
     }
 
     /// Soft-deletes the user; it can be restored for 30 days.

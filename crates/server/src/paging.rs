@@ -45,7 +45,10 @@ pub fn open<T: DeserializeOwned>(key: &[u8], token: &str) -> Result<T, AppError>
 
 /// The error of a continuation token that is not valid for the list asked for.
 pub fn bad_token() -> AppError {
-    AppError::invalid("MS-ContinuationToken", "the continuation token is not valid for this list")
+    AppError::invalid(
+        "MS-ContinuationToken",
+        "the continuation token is not valid for this list",
+    )
 }
 
 /// The value of the query parameter `name` (matched case-insensitively), unless empty.
@@ -64,7 +67,10 @@ pub fn page_size(params: &[(String, String)]) -> Result<u32, AppError> {
         Some(size) => match size.parse::<u32>() {
             Ok(0) => Ok(DEFAULT_PAGE_SIZE),
             Ok(n) if n <= MAX_PAGE_SIZE => Ok(n),
-            _ => Err(AppError::invalid("size", format!("must be a whole number from 0 to {MAX_PAGE_SIZE}"))),
+            _ => Err(AppError::invalid(
+                "size",
+                format!("must be a whole number from 0 to {MAX_PAGE_SIZE}"),
+            )),
         },
     }
 }
@@ -74,9 +80,15 @@ pub fn seek_next<'a>(params: &[(String, String)], continuation: Option<&'a str>)
     match param(params, "seekOperation") {
         None => Ok(None),
         Some(seek) if seek.eq_ignore_ascii_case("next") => continuation.map(Some).ok_or_else(|| {
-            AppError::invalid("MS-ContinuationToken", "seekOperation=Next needs the MS-ContinuationToken header")
+            AppError::invalid(
+                "MS-ContinuationToken",
+                "seekOperation=Next needs the MS-ContinuationToken header",
+            )
         }),
-        Some(other) => Err(AppError::invalid("seekOperation", format!("'{other}' is not supported (only Next)"))),
+        Some(other) => Err(AppError::invalid(
+            "seekOperation",
+            format!("'{other}' is not supported (only Next)"),
+        )),
     }
 }
 
@@ -138,7 +150,10 @@ fn decode(key: &[u8], customer: CustomerId, token: &str) -> Result<UserQuery, Ap
         state: UserState::parse(&payload.s).ok_or_else(bad_token)?,
         sort,
         descending: payload.d,
-        after: Some(UserCursor { sort_value: payload.v, id: payload.i }),
+        after: Some(UserCursor {
+            sort_value: payload.v,
+            id: payload.i,
+        }),
         limit: payload.n,
     })
 }
@@ -158,7 +173,10 @@ fn state_filter(filter: &str) -> Result<UserState, AppError> {
     match filter.value.to_ascii_lowercase().as_str() {
         "active" => Ok(UserState::Active),
         "inactive" => Ok(UserState::Inactive),
-        other => Err(AppError::invalid("filter", format!("'{other}' is not a user state (Active or Inactive)"))),
+        other => Err(AppError::invalid(
+            "filter",
+            format!("'{other}' is not a user state (Active or Inactive)"),
+        )),
     }
 }
 
@@ -194,9 +212,20 @@ pub fn user_query(
         None => false,
         Some(d) if d.eq_ignore_ascii_case("ascending") => false,
         Some(d) if d.eq_ignore_ascii_case("descending") => true,
-        Some(d) => return Err(AppError::invalid("sortDirection", format!("'{d}' is not ascending or descending"))),
+        Some(d) => {
+            return Err(AppError::invalid(
+                "sortDirection",
+                format!("'{d}' is not ascending or descending"),
+            ));
+        }
     };
-    Ok(UserQuery { state: filter.unwrap_or(UserState::Active), sort, descending, after: None, limit })
+    Ok(UserQuery {
+        state: filter.unwrap_or(UserState::Active),
+        sort,
+        descending,
+        after: None,
+        limit,
+    })
 }
 
 #[cfg(test)]

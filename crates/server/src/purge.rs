@@ -42,7 +42,8 @@ pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, AppError>
     }
     let mut tx = app.store().begin().await?;
     tx.delete_responses_before(now - REPLAY_WINDOW).await?;
-    tx.delete_audit_before(now - TimeDelta::days(i64::from(app.config().audit_retention_days))).await?;
+    tx.delete_audit_before(now - TimeDelta::days(i64::from(app.config().audit_retention_days)))
+        .await?;
     tx.commit().await?;
     Ok(purged)
 }

@@ -44,7 +44,10 @@ pub async fn migrate(global: &Global) -> anyhow::Result<()> {
 }
 
 pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
-    let config = Config { audit_retention_days: args.audit_retention_days, ..Config::default() };
+    let config = Config {
+        audit_retention_days: args.audit_retention_days,
+        ..Config::default()
+    };
     let app = open(global, config).await?;
     let purged = tenantdesk_server::purge::purge_once(&app, args.retention_days).await?;
     if global.json {

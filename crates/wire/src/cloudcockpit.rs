@@ -15,7 +15,9 @@ pub struct ResetCustomerUser {
 impl std::fmt::Debug for ResetCustomerUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let password = self.temporary_password.as_ref().map(|_| "<redacted>");
-        f.debug_struct("ResetCustomerUser").field("temporary_password", &password).finish()
+        f.debug_struct("ResetCustomerUser")
+            .field("temporary_password", &password)
+            .finish()
     }
 }
 

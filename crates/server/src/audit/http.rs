@@ -42,8 +42,12 @@ fn date(field: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, App
     if let Ok(time) = DateTime::parse_from_rfc3339(value) {
         return Ok(time.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, format!("'{value}' is not a date (2026-11-22) or an RFC 3339 time")))?;
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("'{value}' is not a date (2026-11-22) or an RFC 3339 time"),
+        )
+    })?;
     let day = if end_of_day { day.succ_opt().unwrap_or(day) } else { day };
     Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
@@ -52,9 +56,14 @@ fn date(field: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, App
 /// and of the plain parameters `customerId`, `resourceId` (or `userId`), `operationType`,
 /// `correlationId`.
 fn parse_query(params: &[(String, String)], now: DateTime<Utc>) -> Result<AuditQuery, AppError> {
-    let to = paging::param(params, "endDate").map(|v| date("endDate", v, true)).transpose()?.unwrap_or(now);
-    let from =
-        paging::param(params, "startDate").map(|v| date("startDate", v, false)).transpose()?.unwrap_or(to - DEFAULT_WINDOW);
+    let to = paging::param(params, "endDate")
+        .map(|v| date("endDate", v, true))
+        .transpose()?
+        .unwrap_or(now);
+    let from = paging::param(params, "startDate")
+        .map(|v| date("startDate", v, false))
+        .transpose()?
+        .unwrap_or(to - DEFAULT_WINDOW);
     if from > to {
         return Err(AppError::invalid("startDate", "must not be after endDate"));
     }
@@ -63,7 +72,10 @@ fn parse_query(params: &[(String, String)], now: DateTime<Utc>) -> Result<AuditQ
         let filter: tenantdesk_wire::UserFilter = tenantdesk_wire::tolerant::from_slice(filter.as_bytes())
             .map_err(|e| AppError::invalid("filter", e.to_string()))?;
         if !filter.operator.eq_ignore_ascii_case("equals") {
-            return Err(AppError::invalid("filter", format!("the operator {} is not supported (equals)", filter.operator)));
+            return Err(AppError::invalid(
+                "filter",
+                format!("the operator {} is not supported (equals)", filter.operator),
+            ));
         }
         fields.push((filter.field, filter.value));
     }
@@ -86,7 +98,9 @@ fn parse_query(params: &[(String, String)], now: DateTime<Utc>) -> Result<AuditQ
         match field.to_ascii_lowercase().as_str() {
             "customerid" => {
                 query.customer = Some(
-                    value.parse().map_err(|_| AppError::invalid("customerId", format!("'{value}' is not a customer id")))?,
+                    value
+                        .parse()
+                        .map_err(|_| AppError::invalid("customerId", format!("'{value}' is not a customer id")))?,
                 );
             }
             "resourceid" | "userid" => query.resource = Some(value.to_ascii_lowercase()),
@@ -154,7 +168,10 @@ pub async fn list_audit_records(
             next: page.next.as_ref().map(|token| Link {
                 uri: format!("{base}&seekOperation=Next"),
                 method: "GET".to_owned(),
-                headers: vec![KeyValue { key: "MS-ContinuationToken".to_owned(), value: token.clone() }],
+                headers: vec![KeyValue {
+                    key: "MS-ContinuationToken".to_owned(),
+                    value: token.clone(),
+                }],
             }),
         },
         continuation_token: page.next,

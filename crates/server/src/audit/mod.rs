@@ -29,7 +29,11 @@ pub struct Attempt {
 impl Attempt {
     /// An attempt at `operation` on `resource` of `customer`.
     pub fn new(operation: Operation, customer: CustomerId, resource: Option<String>) -> Self {
-        Self { operation, customer: Some(customer), resource }
+        Self {
+            operation,
+            customer: Some(customer),
+            resource,
+        }
     }
 }
 
@@ -46,7 +50,10 @@ pub async fn record_refusal(app: &App, caller: &Caller, attempt: &Attempt) {
         tx.commit().await
     };
     if let Err(error) = written.await {
-        tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "failed to record a refused attempt");
+        tracing::error!(
+            error = format!("{:#}", anyhow::Error::from(error)),
+            "failed to record a refused attempt"
+        );
     }
 }
 
@@ -82,7 +89,11 @@ pub fn continued_query(app: &App, caller: &Caller, token: &str) -> Result<AuditQ
     if c.partner != caller.principal.partner {
         return Err(paging::bad_token());
     }
-    let operation = c.operation.as_deref().map(|o| Operation::parse(o).ok_or_else(paging::bad_token)).transpose()?;
+    let operation = c
+        .operation
+        .as_deref()
+        .map(|o| Operation::parse(o).ok_or_else(paging::bad_token))
+        .transpose()?;
     Ok(AuditQuery {
         from: c.from,
         to: c.to,
@@ -99,7 +110,10 @@ pub fn continued_query(app: &App, caller: &Caller, token: &str) -> Result<AuditQ
 pub async fn list(app: &App, caller: &Caller, query: AuditQuery) -> Result<Page, AppError> {
     caller.require(Permission::Read)?;
     let partner = caller.principal.partner;
-    let probe = AuditQuery { limit: query.limit + 1, ..query.clone() };
+    let probe = AuditQuery {
+        limit: query.limit + 1,
+        ..query.clone()
+    };
     let mut records = app.store().audit_records(partner, &probe).await?;
     let next = if records.len() > query.limit as usize {
         records.truncate(query.limit as usize);

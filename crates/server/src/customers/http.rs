@@ -51,7 +51,11 @@ pub async fn create_customer(
     body: JsonBody<CustomerRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
-    let attempt = Attempt { operation: Operation::CreateCustomer, customer: None, resource: None };
+    let attempt = Attempt {
+        operation: Operation::CreateCustomer,
+        customer: None,
+        resource: None,
+    };
     let work = super::create(&app, &caller, body.value);
     idempotency::respond(&app, &caller, key, attempt, work, |customer| {
         let body = serde_json::to_value(render(customer)).ok();

@@ -47,10 +47,17 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
 
 fn api() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::base())
-        .routes(routes!(customers::http::list_customers, customers::http::create_customer))
+        .routes(routes!(
+            customers::http::list_customers,
+            customers::http::create_customer
+        ))
         .routes(routes!(customers::http::get_customer))
         .routes(routes!(users::http::list_users, users::http::create_user))
-        .routes(routes!(users::http::get_user, users::http::update_user, users::http::delete_user))
+        .routes(routes!(
+            users::http::get_user,
+            users::http::update_user,
+            users::http::delete_user
+        ))
         .routes(routes!(users::cloudcockpit::reset_password))
         .routes(routes!(roles::http::list_roles))
         .routes(routes!(roles::http::list_user_roles))

@@ -64,7 +64,10 @@ impl FromRequestParts<App> for RolePath {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let customer = param(parts, app, "cid", || AppError::CustomerNotFound).await?;
-        Ok(Self(customer, param(parts, app, "rid", || AppError::RoleNotFound).await?))
+        Ok(Self(
+            customer,
+            param(parts, app, "rid", || AppError::RoleNotFound).await?,
+        ))
     }
 }
 
@@ -77,6 +80,10 @@ impl FromRequestParts<App> for MemberPath {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let RolePath(customer, role) = RolePath::from_request_parts(parts, app).await?;
-        Ok(Self(customer, role, param(parts, app, "uid", AppError::user_not_found).await?))
+        Ok(Self(
+            customer,
+            role,
+            param(parts, app, "uid", AppError::user_not_found).await?,
+        ))
     }
 }

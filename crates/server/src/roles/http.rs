@@ -5,7 +5,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tenantdesk_domain::{DirectoryRole, Operation, User};
-use tenantdesk_wire::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, UserMember, UserMemberRequest};
+use tenantdesk_wire::{
+    Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, UserMember, UserMemberRequest,
+};
 
 use crate::audit::Attempt;
 use crate::auth::Caller;
@@ -37,7 +39,10 @@ fn roles_collection(roles: &[&DirectoryRole], self_uri: String) -> Collection<te
         total_count: roles.len(),
         items: roles.iter().map(|role| render_role(role)).collect(),
         continuation_token: None,
-        links: CollectionLinks { self_link: Link::get(self_uri), next: None },
+        links: CollectionLinks {
+            self_link: Link::get(self_uri),
+            next: None,
+        },
         attributes: Attributes::of("Collection"),
     }
 }
@@ -58,7 +63,10 @@ pub async fn list_roles(
     CustomerPath(customer): CustomerPath,
 ) -> Result<Response, AppError> {
     let roles: Vec<&DirectoryRole> = super::list(&app, &caller, customer).await?.iter().collect();
-    Ok(json_response(StatusCode::OK, &roles_collection(&roles, format!("/customers/{customer}/directoryroles"))))
+    Ok(json_response(
+        StatusCode::OK,
+        &roles_collection(&roles, format!("/customers/{customer}/directoryroles")),
+    ))
 }
 
 /// List the directory roles of a user
@@ -107,7 +115,10 @@ pub async fn list_members(
     let continuation = headers.get("MS-ContinuationToken").and_then(|v| v.to_str().ok());
     let token = paging::seek_next(&params, continuation)?;
     let page = super::members(&app, &caller, customer, role, paging::page_size(&params)?, token).await?;
-    let base = format!("/customers/{customer}/directoryroles/{role}/usermembers?size={}", page.size);
+    let base = format!(
+        "/customers/{customer}/directoryroles/{role}/usermembers?size={}",
+        page.size
+    );
     let collection = Collection {
         total_count: page.users.len(),
         items: page.users.iter().map(|u| render_member(u, page.role)).collect(),
@@ -116,7 +127,10 @@ pub async fn list_members(
             next: page.next.as_ref().map(|token| Link {
                 uri: format!("{base}&seekOperation=Next"),
                 method: "GET".to_owned(),
-                headers: vec![KeyValue { key: "MS-ContinuationToken".to_owned(), value: token.clone() }],
+                headers: vec![KeyValue {
+                    key: "MS-ContinuationToken".to_owned(),
+                    value: token.clone(),
+                }],
             }),
         },
         continuation_token: page.next,
@@ -154,7 +168,11 @@ pub async fn add_member(
     let role = DirectoryRole::find(role);
     idempotency::respond(&app, &caller, key, attempt, work, |user| {
         let body = role.and_then(|role| serde_json::to_value(render_member(user, role)).ok());
-        Reply { status: StatusCode::CREATED, recorded_body: body.clone(), body }
+        Reply {
+            status: StatusCode::CREATED,
+            recorded_body: body.clone(),
+            body,
+        }
     })
     .await
 }

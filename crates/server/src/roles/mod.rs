@@ -89,12 +89,27 @@ pub async fn members(
     let next = if users.len() > size as usize {
         users.truncate(size as usize);
         let last = users.last().map(|u| u.id);
-        last.map(|after| paging::seal(app.paging_key(), &Continuation { customer, role: role_id, size, after }))
-            .transpose()?
+        last.map(|after| {
+            paging::seal(
+                app.paging_key(),
+                &Continuation {
+                    customer,
+                    role: role_id,
+                    size,
+                    after,
+                },
+            )
+        })
+        .transpose()?
     } else {
         None
     };
-    Ok(Members { role, size, users, next })
+    Ok(Members {
+        role,
+        size,
+        users,
+        next,
+    })
 }
 
 /// Makes an active user a member of a role.
@@ -110,7 +125,9 @@ pub async fn add_member(
     let role = role(role_id)?;
     let user_id: UserId = match request.id.as_deref() {
         None => return Err(AppError::invalid("id", "is required: the id of the user to add")),
-        Some(id) => id.parse().map_err(|_| AppError::invalid("id", format!("'{id}' is not a user id")))?,
+        Some(id) => id
+            .parse()
+            .map_err(|_| AppError::invalid("id", format!("'{id}' is not a user id")))?,
     };
     if let Some(given) = request.role_id.as_deref()
         && given.parse::<DirectoryRoleId>().ok() != Some(role.id)
@@ -123,15 +140,22 @@ pub async fn add_member(
         Some(user) if user.state == UserState::Active => user,
         _ => return Err(AppError::user_not_found()),
     };
-    tx.add_role_member(scope, role.id, user.id, now).await.map_err(|error| {
-        if error.is_conflict(Conflict::RoleMember) {
-            AppError::Conflict("the user is already a member of this role")
-        } else {
-            error.into()
-        }
-    })?;
-    tx.insert_audit(&caller.audit(Operation::AddDirectoryRoleMember, Some(customer), Some(user.id.to_string()), now))
-        .await?;
+    tx.add_role_member(scope, role.id, user.id, now)
+        .await
+        .map_err(|error| {
+            if error.is_conflict(Conflict::RoleMember) {
+                AppError::Conflict("the user is already a member of this role")
+            } else {
+                error.into()
+            }
+        })?;
+    tx.insert_audit(&caller.audit(
+        Operation::AddDirectoryRoleMember,
+        Some(customer),
+        Some(user.id.to_string()),
+        now,
+    ))
+    .await?;
     Ok(Pending::new(tx, user))
 }
 
@@ -151,7 +175,12 @@ pub async fn remove_member(
     if !tx.remove_role_member(scope, role.id, user).await? {
         return Err(AppError::UserNotFound("the user is not a member of this role"));
     }
-    tx.insert_audit(&caller.audit(Operation::RemoveDirectoryRoleMember, Some(customer), Some(user.to_string()), now))
-        .await?;
+    tx.insert_audit(&caller.audit(
+        Operation::RemoveDirectoryRoleMember,
+        Some(customer),
+        Some(user.to_string()),
+        now,
+    ))
+    .await?;
     Ok(Pending::new(tx, ()))
 }

@@ -62,7 +62,11 @@ async fn reset(
 ) -> Result<Response, AppError> {
     let caller = caller?;
     if let Some(value) = headers.get("X-Correlation-Id")
-        && value.to_str().ok().and_then(|v| v.trim().parse::<uuid::Uuid>().ok()).is_none()
+        && value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<uuid::Uuid>().ok())
+            .is_none()
     {
         return Err(AppError::invalid("X-Correlation-Id", "must be a UUID"));
     }
@@ -111,7 +115,10 @@ fn cloudcockpit_error(error: AppError, correlation_id: &str) -> Response {
     let errors = match &error {
         AppError::Invalid(problems) => problems
             .iter()
-            .map(|p| PropertyError { property_name: p.field.clone(), description: vec![p.message.clone()] })
+            .map(|p| PropertyError {
+                property_name: p.field.clone(),
+                description: vec![p.message.clone()],
+            })
             .collect(),
         _ => Vec::new(),
     };

@@ -10,8 +10,7 @@ pub mod http;
 
 use tenantdesk_domain::{
     CustomerId, DirectoryRole, DirectoryRoleId, DisplayName, FieldError, Operation, Password, Permission, PersonName,
-    ProviderInstanceId, UsageLocation, User, UserChanges,
-    UserId, UserPrincipalName, UserState, Validator,
+    ProviderInstanceId, UsageLocation, User, UserChanges, UserId, UserPrincipalName, UserState, Validator,
 };
 use tenantdesk_store::{Conflict, CustomerScope, StoreError, UserCursor, UserQuery};
 use tenantdesk_wire::{CustomerUserRequest, ResetPasswordRequest, UserState as WireState};
@@ -87,7 +86,10 @@ fn parse_roles(ids: &[String], v: &mut Validator) -> Vec<DirectoryRoleId> {
         match id.parse().ok().and_then(DirectoryRole::find) {
             Some(role) if !roles.contains(&role.id) => roles.push(role.id),
             Some(_) => {}
-            None => v.push(FieldError::new("directoryRoleIds", format!("'{id}' is not a directory role"))),
+            None => v.push(FieldError::new(
+                "directoryRoleIds",
+                format!("'{id}' is not a directory role"),
+            )),
         }
     }
     roles
@@ -175,8 +177,13 @@ pub async fn create(
     tx.insert_user(scope, &user, &hash).await.map_err(conflict_or)?;
     for role in roles {
         tx.add_role_member(scope, role, user.id, now).await?;
-        tx.insert_audit(&caller.audit(Operation::AddDirectoryRoleMember, Some(customer_id), Some(user.id.to_string()), now))
-            .await?;
+        tx.insert_audit(&caller.audit(
+            Operation::AddDirectoryRoleMember,
+            Some(customer_id),
+            Some(user.id.to_string()),
+            now,
+        ))
+        .await?;
     }
     tx.insert_audit(&caller.audit(
         Operation::CreateCustomerUser,
@@ -293,7 +300,17 @@ pub async fn update(
     if changes.password.is_some() {
         operations.push(Operation::ResetCustomerUserPassword);
     }
-    write_update(app, caller, scope, id, changes, hash, "passwordProfile.password", &operations).await
+    write_update(
+        app,
+        caller,
+        scope,
+        id,
+        changes,
+        hash,
+        "passwordProfile.password",
+        &operations,
+    )
+    .await
 }
 
 /// Applies `changes` (whose new password, if any, hashes to `hash`) to the active user `id` in one
@@ -322,11 +339,20 @@ async fn write_update(
         return Err(AppError::invalid(password_field, error.to_string()));
     }
     changes.apply(&mut user, now);
-    tx.update_user(scope, &user, hash.as_deref()).await.map_err(conflict_or)?;
+    tx.update_user(scope, &user, hash.as_deref())
+        .await
+        .map_err(conflict_or)?;
     for operation in operations {
-        tx.insert_audit(&caller.audit(*operation, Some(scope.customer), Some(id.to_string()), now)).await?;
+        tx.insert_audit(&caller.audit(*operation, Some(scope.customer), Some(id.to_string()), now))
+            .await?;
     }
-    Ok(Pending::new(tx, Updated { user, password: changes.password }))
+    Ok(Pending::new(
+        tx,
+        Updated {
+            user,
+            password: changes.password,
+        },
+    ))
 }
 
 /// Resets a user's password the CloudCockpit way: the caller names the customer's provider
@@ -343,7 +369,10 @@ pub async fn reset_password(
     match request.provider_instance_id.as_deref() {
         None => return Err(AppError::invalid("providerInstanceId", "is required")),
         Some(given) if given.parse::<ProviderInstanceId>().ok() != Some(customer.provider_instance) => {
-            return Err(AppError::invalid("providerInstanceId", "is not the provider instance of this customer"));
+            return Err(AppError::invalid(
+                "providerInstanceId",
+                "is not the provider instance of this customer",
+            ));
         }
         Some(_) => {}
     }
@@ -357,8 +386,22 @@ pub async fn reset_password(
         None => Password::generate(&user.upn),
     };
     let hash = app.passwords().hash(&password).await?;
-    let changes = UserChanges { password: Some(password), force_change_password: Some(true), ..UserChanges::default() };
-    write_update(app, caller, scope, id, changes, Some(hash), FIELD, &[Operation::ResetCustomerUserPassword]).await
+    let changes = UserChanges {
+        password: Some(password),
+        force_change_password: Some(true),
+        ..UserChanges::default()
+    };
+    write_update(
+        app,
+        caller,
+        scope,
+        id,
+        changes,
+        Some(hash),
+        FIELD,
+        &[Operation::ResetCustomerUserPassword],
+    )
+    .await
 }
 
 async fn restore(app: &App, caller: &Caller, scope: CustomerScope, id: UserId) -> Result<Pending<Updated>, AppError> {

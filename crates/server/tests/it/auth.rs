@@ -75,6 +75,20 @@ async fn app_only_tokens_are_refused_on_user_operations() {
         (Method::GET, app.user_url(user.id), None),
         (Method::PATCH, app.user_url(user.id), Some(r#"{"displayName": "X"}"#)),
         (Method::DELETE, app.user_url(user.id), None),
+        (
+            Method::GET,
+            app.url(&format!("/v1/customers/{}/directoryroles", app.cid())),
+            None,
+        ),
+        (Method::GET, format!("{}/directoryroles", app.user_url(user.id)), None),
+        (
+            Method::POST,
+            app.url(&format!(
+                "/v1/customers/{}/directoryroles/62e90394-69f5-4237-9190-012177145e10/usermembers",
+                app.cid()
+            )),
+            Some(r#"{"Id": "x"}"#),
+        ),
     ];
     for (method, url, body) in cases {
         let (status, _, answer) = send(&app, method.clone(), &url, Some(&token), &[], body).await;
@@ -200,7 +214,67 @@ async fn roles_allow_what_the_table_says() {
             }),
             ..Default::default()
         };
+        let customer = sdk.customers().by_id(app.cid());
+        let helpdesk_role = customer
+            .directory_roles()
+            .by_id("729827e3-9c14-49f7-bb1b-9608f156bbb8".parse().unwrap());
+        let member = app.create_user(&format!("member-{role}")).await;
+        app.sdk()
+            .customers()
+            .by_id(app.cid())
+            .directory_roles()
+            .by_id("729827e3-9c14-49f7-bb1b-9608f156bbb8".parse().unwrap())
+            .add_member(member.id)
+            .await
+            .unwrap();
+        let cloudcockpit_reset = {
+            let body = serde_json::json!({ "providerInstanceId": app.customer.provider_instance.to_string() });
+            let (status, _, answer) = crate::helpers::send(
+                &app,
+                Method::PATCH,
+                &format!("{}/reset-password", app.user_url(target.id)),
+                Some(&app.token(role)),
+                &[("X-Tenant", "portal.fabrikam.com")],
+                Some(&body.to_string()),
+            )
+            .await;
+            match status {
+                200 => Ok(()),
+                _ => Err(tenantdesk_client::Error::Api {
+                    status,
+                    code: if status == 403 { 900_150 } else { 0 },
+                    description: answer.to_string(),
+                    data: Vec::new(),
+                    request_id: None,
+                    correlation_id: None,
+                }),
+            }
+        };
         let table = [
+            ("list customers", sdk.customers().list().await.map(|_| ()), true),
+            ("read customer", customer.get().await.map(|_| ()), true),
+            (
+                "list directory roles",
+                customer.directory_roles().list().await.map(|_| ()),
+                true,
+            ),
+            (
+                "read a user's roles",
+                customer.users().by_id(member.id).directory_roles().await.map(|_| ()),
+                true,
+            ),
+            ("list role members", helpdesk_role.members(0).await.map(|_| ()), true),
+            (
+                "add role member",
+                helpdesk_role.add_member(target.id).await.map(|_| ()),
+                admin,
+            ),
+            (
+                "remove role member",
+                helpdesk_role.remove_member(member.id).await,
+                admin,
+            ),
+            ("reset password (CloudCockpit route)", cloudcockpit_reset, can_reset),
             ("read", users.by_id(target.id).get().await.map(|_| ()), true),
             ("list", users.page(0).await.map(|_| ()), true),
             ("list deleted", users.deleted_page(0).await.map(|_| ()), true),

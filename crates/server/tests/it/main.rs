@@ -6,12 +6,15 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
+mod cloudcockpit;
 mod customers;
 mod hostile;
 mod idempotency;
 mod ops;
 mod paging;
+mod roles;
 mod seeds;
 mod users;
 mod validation;
