@@ -136,20 +136,29 @@ impl Partner {
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
     }
 
+    /// Sends a request and returns the answer's text.
+    async fn call_text(&self, request: Request<'_, impl Serialize + Sync>) -> Result<String, Error> {
+        self.send(request).await?.text().await.map_err(Error::Transport)
+    }
+
     async fn send(&self, call: Request<'_, impl Serialize + Sync>) -> Result<reqwest::Response, Error> {
         let Request {
             method,
             path,
             query,
             body,
+            raw,
             headers,
         } = call;
         let url = format!("{}{path}", self.base_url);
         let request_id = Uuid::new_v4().to_string();
-        let body = body
-            .map(serde_json::to_vec)
-            .transpose()
-            .map_err(|e| Error::Decode(e.to_string()))?;
+        let body = match raw {
+            Some((bytes, content_type)) => Some((bytes.to_vec(), content_type)),
+            None => body
+                .map(|body| serde_json::to_vec(body).map(|json| (json, "application/json")))
+                .transpose()
+                .map_err(|e| Error::Decode(e.to_string()))?,
+        };
         let mut backoff = self.first_backoff;
         let mut attempt = 1;
         loop {
@@ -162,8 +171,8 @@ impl Partner {
                 .header("MS-RequestId", &request_id)
                 .header("MS-CorrelationId", &self.correlation_id)
                 .headers(headers.clone());
-            if let Some(body) = &body {
-                request = request.header("Content-Type", "application/json").body(body.clone());
+            if let Some((body, content_type)) = &body {
+                request = request.header("Content-Type", *content_type).body(body.clone());
             }
             let outcome = request.send().await;
             let retry_after = match &outcome {
@@ -194,6 +203,7 @@ struct Request<'a, B> {
     path: String,
     query: &'a [(&'a str, String)],
     body: Option<&'a B>,
+    raw: Option<(&'a [u8], &'static str)>,
     headers: HeaderMap,
 }
 
@@ -205,8 +215,15 @@ impl<'a> Request<'a, ()> {
             path,
             query: &[],
             body: None,
+            raw: None,
             headers: HeaderMap::new(),
         }
+    }
+
+    /// A request whose body is `bytes` of `content_type`.
+    fn raw(mut self, bytes: &'a [u8], content_type: &'static str) -> Self {
+        self.raw = Some((bytes, content_type));
+        self
     }
 }
 
@@ -217,6 +234,7 @@ impl<'a, B> Request<'a, B> {
             path: self.path,
             query: self.query,
             body: Some(body),
+            raw: self.raw,
             headers: self.headers,
         }
     }

@@ -42,6 +42,9 @@ pub enum AppError {
     /// A uniqueness rule.
     #[error("{0}")]
     Conflict(&'static str),
+    /// Uniqueness rules broken by rows of an upload (users created meanwhile).
+    #[error("users were created meanwhile with email addresses of the file; nothing was created")]
+    ConflictRows(Vec<FieldError>),
     /// The body is larger than the service accepts.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -79,7 +82,7 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictRows(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -97,7 +100,7 @@ impl AppError {
             Self::UserNotFound(_) => 60_002,
             Self::RoleNotFound => 60_004,
             Self::Invalid(_) | Self::PayloadTooLarge(_) => 3000,
-            Self::Conflict(_) => 3001,
+            Self::Conflict(_) | Self::ConflictRows(_) => 3001,
             Self::RouteNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Internal(_) => 800_003,
@@ -107,7 +110,7 @@ impl AppError {
     /// The Partner Center error body.
     pub fn body(&self) -> ErrorBody {
         let data = match self {
-            Self::Invalid(errors) => errors.iter().map(ToString::to_string).collect(),
+            Self::Invalid(errors) | Self::ConflictRows(errors) => errors.iter().map(ToString::to_string).collect(),
             _ => Vec::new(),
         };
         let mut description = self.to_string();

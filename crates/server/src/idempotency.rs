@@ -23,20 +23,59 @@ pub const REPLAY_WINDOW: TimeDelta = TimeDelta::hours(24);
 
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-/// A response to send, and the form of it to record for replay.
+/// A response body.
+pub enum Body {
+    /// JSON.
+    Json(serde_json::Value),
+    /// A CSV file to download.
+    Csv(String),
+}
+
+/// A response to send, and the form of it to record for replay (always JSON, never a password).
 pub struct Reply {
     /// Status.
     pub status: StatusCode,
     /// The body sent now.
-    pub body: Option<serde_json::Value>,
-    /// The body recorded for replay (the same, less any password).
+    pub body: Option<Body>,
+    /// The body recorded for replay.
     pub recorded_body: Option<serde_json::Value>,
 }
 
 impl Reply {
+    /// A JSON answer holding nothing secret: recorded as sent.
+    pub fn json(status: StatusCode, body: impl serde::Serialize) -> Self {
+        let body = serde_json::to_value(body).ok();
+        Self {
+            status,
+            recorded_body: body.clone(),
+            body: body.map(Body::Json),
+        }
+    }
+
+    /// An answer without a body.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            body: None,
+            recorded_body: None,
+        }
+    }
+
     fn into_response(self) -> Response {
         match self.body {
-            Some(body) => json_response(self.status, &body),
+            Some(Body::Json(body)) => json_response(self.status, &body),
+            Some(Body::Csv(text)) => (
+                self.status,
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"users.csv\"",
+                    ),
+                ],
+                text,
+            )
+                .into_response(),
             None => self.status.into_response(),
         }
     }

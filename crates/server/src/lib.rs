@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 pub mod http;
 mod idempotency;
+pub mod import;
 mod paging;
 pub mod passwords;
 pub mod purge;

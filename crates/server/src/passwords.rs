@@ -64,20 +64,24 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.context("the password hasher was closed")?;
         let password = password.clone();
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || {
-            let hash = Self::argon2(cost)?
-                .hash_password(password.expose().as_bytes())
-                .map_err(|e| anyhow::anyhow!("failed to hash a password: {e}"))?;
-            Ok(hash.to_string())
-        })
-        .await
-        .context("the password hashing task failed")?
+        tokio::task::spawn_blocking(move || hash_blocking(cost, &password))
+            .await
+            .context("the password hashing task failed")?
     }
 
     /// Hashes several passwords at once, spread over the blocking pool (one per core at a time).
     pub async fn hash_all(&self, passwords: &[Password]) -> anyhow::Result<Vec<String>> {
         futures::future::try_join_all(passwords.iter().map(|p| self.hash(p))).await
     }
+}
+
+/// Hashes `password` on the calling thread: for blocking contexts only (the hasher's tasks, and
+/// the benchmark's baseline).
+pub fn hash_blocking(cost: HashCost, password: &Password) -> anyhow::Result<String> {
+    let hash = PasswordHasher::argon2(cost)?
+        .hash_password(password.expose().as_bytes())
+        .map_err(|e| anyhow::anyhow!("failed to hash a password: {e}"))?;
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the PHC string `hash`.

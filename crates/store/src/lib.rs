@@ -52,6 +52,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One user, active or not.
     async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
 
+    /// Which of `upns` (lowercase) active users of the customer already have.
+    async fn taken_upns(&self, scope: CustomerScope, upns: &[String]) -> Result<Vec<String>>;
+
     /// A page of users, in the query's order, after its cursor.
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>>;
 

@@ -33,6 +33,12 @@ pub struct Global {
     /// Print whole records as JSON instead of just the id or token
     #[arg(long, global = true)]
     pub json: bool,
+    /// URL of the tenantdesk service, for the client commands
+    #[arg(long, env = "TENANTDESK_URL", global = true)]
+    pub url: Option<String>,
+    /// Bearer token, for the client commands
+    #[arg(long, env = "TENANTDESK_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,8 +62,44 @@ pub enum Command {
     /// Issue bearer tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a customer's users (through the service)
+    #[command(subcommand)]
+    User(UserCommand),
     /// Print the OpenAPI document of the API
     Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Upload users from a CSV file: all are created, or none
+    ///
+    /// The file has the header `First name,Last name,Display name,Email,Status update` and one row
+    /// per user (at most 100). The file of temporary passwords is written to --out (mode 0600),
+    /// or to standard output.
+    ///
+    /// Example: tenantdesk user import --customer CID --location US users.csv --out passwords.csv
+    Import(UserImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserImportArgs {
+    /// The customer
+    #[arg(long)]
+    pub customer: uuid::Uuid,
+    /// The usage location of every user of the file (ISO 3166-1 alpha-2)
+    #[arg(long)]
+    pub location: String,
+    /// The CSV file
+    pub file: PathBuf,
+    /// Only check the file; create nothing
+    #[arg(long)]
+    pub validate_only: bool,
+    /// Where to write the file of temporary passwords (default: standard output)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 
 mod admin;
 mod cli;
+mod client;
 mod serve;
 
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
         Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,
         Command::Token(cli::TokenCommand::Issue(args)) => admin::token_issue(&cli.global, args).await,
+        Command::User(cli::UserCommand::Import(args)) => client::import(&cli.global, args).await,
         Command::Openapi => {
             println!(
                 "{}",
@@ -51,7 +53,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Prints an error for people: the service's description and details, or the whole cause chain.
 fn report(error: &anyhow::Error) {
-    if let Some(app_error) = error.downcast_ref::<AppError>() {
+    if let Some(tenantdesk_client::Error::Api { description, data, .. }) = error.downcast_ref() {
+        eprintln!("error: {description}");
+        for detail in data {
+            eprintln!("  - {detail}");
+        }
+    } else if let Some(app_error) = error.downcast_ref::<AppError>() {
         let body = app_error.body();
         eprintln!("error: {}", body.description);
         for detail in body.data {

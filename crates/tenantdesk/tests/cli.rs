@@ -381,3 +381,188 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
     }
     assert!(files >= 1);
 }
+
+/// A served database with a partner, a customer and an admin token: (server, customer, token).
+fn served(cwd: &Path) -> (Server, String, String) {
+    let data = cwd.join("tenantdesk-data");
+    let partner = stdout_of(&tenantdesk(&data, &["partner", "new", "--name", "Fabrikam"]));
+    let customer = stdout_of(&tenantdesk(
+        &data,
+        &[
+            "customer",
+            "new",
+            "--partner",
+            &partner,
+            "--domain",
+            "contoso.onmicrosoft.com",
+        ],
+    ));
+    let token = stdout_of(&tenantdesk(
+        &data,
+        &[
+            "token",
+            "issue",
+            "--partner",
+            &partner,
+            "--user",
+            "admin@fabrikam.com",
+            "--role",
+            "admin-agent",
+        ],
+    ));
+    let server = Server::start(cwd, &[], &cwd.join("server.log"));
+    (server, customer, token)
+}
+
+fn client(server: &Server, token: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--url", &server.url, "--token", token])
+        .args(args)
+        .env_remove("TENANTDESK_URL")
+        .env_remove("TENANTDESK_TOKEN")
+        .output()
+        .expect("run tenantdesk")
+}
+
+#[test]
+fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let csv = cwd.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "First name,Last name,Display name,Email,Status update\r\n\
+         Ana,Lima,Ana Lima,ana@contoso.onmicrosoft.com,\r\n\
+         Ben,Carter,Ben Carter,ben@contoso.onmicrosoft.com,\r\n",
+    )
+    .unwrap();
+    let out = cwd.path().join("passwords.csv");
+    let csv_arg = csv.to_str().unwrap();
+    let out_arg = out.to_str().unwrap();
+
+    let validated = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv_arg,
+            "--validate-only",
+        ],
+    );
+    assert!(
+        validated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    assert!(String::from_utf8_lossy(&validated.stderr).contains("2 users, all valid"));
+
+    let imported = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv_arg,
+            "--out",
+            out_arg,
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(
+        imported.stdout.is_empty(),
+        "the passwords went to the file, not the terminal"
+    );
+    let passwords = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = passwords.lines().collect();
+    assert_eq!(
+        lines[0],
+        "First name,Last name,Display name,Email,Status update,Temporary password"
+    );
+    assert!(
+        lines[1].starts_with("Ana,Lima,Ana Lima,ana@contoso.onmicrosoft.com,created,"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines.len(), 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // Again into the same file: refused before anything is sent.
+    let again = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv_arg,
+            "--out",
+            out_arg,
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        passwords,
+        "the first file is intact"
+    );
+
+    // With --force, the upload itself now fails (the users exist), with a report per row, and the
+    // file of the first upload is left alone.
+    let failed = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv_arg,
+            "--out",
+            out_arg,
+            "--force",
+        ],
+    );
+    assert!(!failed.status.success());
+    let report = String::from_utf8_lossy(&failed.stderr);
+    assert!(report.contains("row 2, Email: another active user"), "{report}");
+    assert!(report.contains("row 3, Email: another active user"), "{report}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), passwords);
+
+    // Without --out, the file goes to standard output.
+    std::fs::write(
+        &csv,
+        "First name,Last name,Display name,Email,Status update\nCy,,Cy,cy@contoso.onmicrosoft.com,\n",
+    )
+    .unwrap();
+    let to_stdout = client(
+        &server,
+        &token,
+        &["user", "import", "--customer", &customer, "--location", "GB", csv_arg],
+    );
+    assert!(to_stdout.status.success());
+    assert!(String::from_utf8_lossy(&to_stdout.stdout).contains("Cy,,Cy,cy@contoso.onmicrosoft.com,created,"));
+    server.stop();
+}

@@ -9,6 +9,7 @@ mod audit;
 mod cloudcockpit;
 mod common;
 mod customer;
+mod import;
 mod roles;
 pub mod tolerant;
 mod user;
@@ -17,6 +18,7 @@ pub use audit::AuditRecord;
 pub use cloudcockpit::{CloudCockpitError, PropertyError, ResetCustomerUser, ResetPasswordRequest};
 pub use common::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks};
 pub use customer::{CompanyProfile, CompanyProfileRequest, Customer, CustomerRequest};
+pub use import::{ImportedUser, UserImport};
 pub use roles::{DirectoryRole, UserMember, UserMemberRequest};
 pub use user::{CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 

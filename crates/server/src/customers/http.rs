@@ -58,12 +58,7 @@ pub async fn create_customer(
     };
     let work = super::create(&app, &caller, body.value);
     idempotency::respond(&app, &caller, key, attempt, work, |customer| {
-        let body = serde_json::to_value(render(customer)).ok();
-        Reply {
-            status: StatusCode::CREATED,
-            recorded_body: body.clone(),
-            body,
-        }
+        Reply::json(StatusCode::CREATED, render(customer))
     })
     .await
 }

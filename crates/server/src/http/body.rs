@@ -11,6 +11,31 @@ use crate::{App, AppError};
 /// The largest request body accepted (a 100-user CSV file is about 10 KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// A body as bytes (a CSV file), with the digest of the request it came in.
+#[derive(Debug)]
+pub struct RawBody {
+    /// The bytes.
+    pub bytes: axum::body::Bytes,
+    /// SHA-256 of method, path (with query) and body.
+    pub digest: String,
+}
+
+impl FromRequest<App> for RawBody {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _app: &App) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))?;
+        let target = parts.uri.path_and_query().map_or(parts.uri.path(), |pq| pq.as_str());
+        Ok(Self {
+            digest: digest(&parts.method, target, &bytes),
+            bytes,
+        })
+    }
+}
+
 /// A JSON body read the way Partner Center reads it (see `tenantdesk_wire::tolerant`), with the
 /// digest of the request it came in.
 #[derive(Debug)]
@@ -24,17 +49,11 @@ pub struct JsonBody<T> {
 impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, _app: &App) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))?;
+    async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let RawBody { bytes, digest } = RawBody::from_request(request, app).await?;
         let value =
             tenantdesk_wire::tolerant::from_slice(&bytes).map_err(|e| AppError::invalid("body", e.to_string()))?;
-        Ok(Self {
-            value,
-            digest: digest(&parts.method, parts.uri.path(), &bytes),
-        })
+        Ok(Self { value, digest })
     }
 }
 
@@ -50,11 +69,11 @@ impl FromRequestParts<App> for RequestDigest {
     }
 }
 
-fn digest(method: &Method, path: &str, body: &[u8]) -> String {
+fn digest(method: &Method, target: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(method.as_str().as_bytes());
     hasher.update(b" ");
-    hasher.update(path.as_bytes());
+    hasher.update(target.as_bytes());
     hasher.update(b"\n");
     hasher.update(body);
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()

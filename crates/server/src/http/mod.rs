@@ -20,11 +20,11 @@ use tokio::net::TcpListener;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use body::{JsonBody, MAX_BODY_BYTES, RequestDigest};
+pub use body::{JsonBody, MAX_BODY_BYTES, RawBody, RequestDigest};
 pub use context::RequestIds;
 pub use path::{CustomerPath, MemberPath, RolePath, UserPath};
 
-use crate::{App, AppError, audit, customers, roles, users};
+use crate::{App, AppError, audit, customers, import, roles, users};
 
 /// `Content-Type` of every JSON response.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -59,6 +59,7 @@ fn api() -> OpenApiRouter<App> {
             users::http::delete_user
         ))
         .routes(routes!(users::cloudcockpit::reset_password))
+        .routes(routes!(import::http::import_users))
         .routes(routes!(roles::http::list_roles))
         .routes(routes!(roles::http::list_user_roles))
         .routes(routes!(roles::http::list_members, roles::http::add_member))

@@ -167,12 +167,7 @@ pub async fn add_member(
     let work = super::add_member(&app, &caller, customer, role, body.value);
     let role = DirectoryRole::find(role);
     idempotency::respond(&app, &caller, key, attempt, work, |user| {
-        let body = role.and_then(|role| serde_json::to_value(render_member(user, role)).ok());
-        Reply {
-            status: StatusCode::CREATED,
-            recorded_body: body.clone(),
-            body,
-        }
+        Reply::json(StatusCode::CREATED, role.map(|role| render_member(user, role)))
     })
     .await
 }
@@ -201,10 +196,8 @@ pub async fn remove_member(
     let key = idempotency::key(&caller, &digest.0);
     let attempt = Attempt::new(Operation::RemoveDirectoryRoleMember, customer, Some(user.to_string()));
     let work = super::remove_member(&app, &caller, customer, role, user);
-    idempotency::respond(&app, &caller, key, attempt, work, |()| Reply {
-        status: StatusCode::NO_CONTENT,
-        body: None,
-        recorded_body: None,
+    idempotency::respond(&app, &caller, key, attempt, work, |()| {
+        Reply::empty(StatusCode::NO_CONTENT)
     })
     .await
 }

@@ -13,7 +13,7 @@ use tenantdesk_wire::{
 use crate::audit::Attempt;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, JsonBody, RequestDigest, UserPath, json_response};
-use crate::idempotency::{self, Reply};
+use crate::idempotency::{self, Body, Reply};
 use crate::{App, AppError, paging};
 
 /// A user as Partner Center shows it; with `password`, the profile of a password just set.
@@ -52,7 +52,7 @@ pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Pass
     }
     Reply {
         status,
-        body: serde_json::to_value(sent).ok(),
+        body: serde_json::to_value(sent).ok().map(Body::Json),
         recorded_body: serde_json::to_value(recorded).ok(),
     }
 }
@@ -220,10 +220,8 @@ pub async fn delete_user(
     let key = idempotency::key(&caller, &digest.0);
     let attempt = Attempt::new(Operation::DeleteCustomerUser, customer, Some(user.to_string()));
     let work = super::delete(&app, &caller, customer, user);
-    idempotency::respond(&app, &caller, key, attempt, work, |()| Reply {
-        status: StatusCode::NO_CONTENT,
-        body: None,
-        recorded_body: None,
+    idempotency::respond(&app, &caller, key, attempt, work, |()| {
+        Reply::empty(StatusCode::NO_CONTENT)
     })
     .await
 }

@@ -12,6 +12,7 @@ mod cloudcockpit;
 mod customers;
 mod hostile;
 mod idempotency;
+mod import;
 mod ops;
 mod paging;
 mod roles;

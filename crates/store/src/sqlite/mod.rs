@@ -256,6 +256,20 @@ impl Store for SqliteStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    async fn taken_upns(&self, scope: CustomerScope, upns: &[String]) -> Result<Vec<String>> {
+        let list = serde_json::to_string(upns).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query_scalar(
+            "SELECT upn_lower FROM users WHERE customer_id = ? AND partner_id = ? AND state = 'active' \
+             AND upn_lower IN (SELECT value FROM json_each(?)) ORDER BY upn_lower",
+        )
+        .bind(scope.customer.to_string())
+        .bind(scope.partner.to_string())
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)
+    }
+
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>> {
         macro_rules! page {
             ($column:literal, $cmp:literal, $dir:literal) => {

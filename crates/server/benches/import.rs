@@ -1,0 +1,100 @@
+//! Benchmark: a 100-user CSV upload against its ideal, measured in the same run.
+//!
+//! The cost of an upload is hashing 100 passwords with Argon2id. The ideal is those 100 hashes
+//! spread perfectly over every core: (time of 100 sequential hashes) / cores. The figure reported
+//! is (time of the upload) / ideal; 1.0 would be perfect, the target is at most 1.2.
+//!
+//! Run with `cargo bench -p tenantdesk-server --bench import`.
+
+// A benchmark fails loudly on setup errors: unwrapping is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tenantdesk_domain::{AgentRole, Password, Principal, UserPrincipalName};
+use tenantdesk_server::auth::Caller;
+use tenantdesk_server::http::RequestIds;
+use tenantdesk_server::passwords::{HashCost, hash_blocking};
+use tenantdesk_server::{App, Config, admin, import};
+use tenantdesk_store::{SqliteStore, Store};
+
+const USERS: usize = 100;
+const RUNS: usize = 3;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let app = App::new(Arc::new(store), Config::default()).await.unwrap();
+    let partner = admin::create_partner(&app, "Bench partner", None).await.unwrap();
+    let caller = Caller {
+        principal: Principal {
+            partner: partner.id,
+            agent: Some(tenantdesk_domain::Agent {
+                upn: "bench@fabrikam.com".into(),
+                role: AgentRole::AdminAgent,
+            }),
+        },
+        ids: RequestIds::generate(),
+    };
+
+    // Baseline: 100 sequential hashes on one thread, at the service's cost.
+    let upn = UserPrincipalName::parse("bench@contoso.com").unwrap();
+    let passwords: Vec<Password> = (0..USERS).map(|_| Password::generate(&upn)).collect();
+    let mut sequential = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        for password in &passwords {
+            std::hint::black_box(hash_blocking(HashCost::OWASP, password).unwrap());
+        }
+        sequential.push(started.elapsed());
+    }
+    let sequential = median(sequential);
+    let ideal = sequential / u32::try_from(cores).unwrap();
+
+    // The upload: validation, parallel hashing, one transaction of 100 inserts and audit records.
+    let mut uploads = Vec::new();
+    for run in 0..RUNS {
+        let domain = format!("bench{run}.onmicrosoft.com");
+        let customer = admin::create_customer(&app, partner.id, std::slice::from_ref(&domain), None)
+            .await
+            .unwrap();
+        let mut file = String::from("First name,Last name,Display name,Email,Status update\n");
+        for i in 0..USERS {
+            file.push_str(&format!("First{i},Last{i},User {i},user{i}@{domain},\n"));
+        }
+        let started = Instant::now();
+        let imported = import::import(&app, &caller, customer.id, Some("US"), file.as_bytes())
+            .await
+            .unwrap();
+        let users = imported.commit().await.unwrap();
+        uploads.push(started.elapsed());
+        assert_eq!(users.len(), USERS);
+    }
+    let upload = median(uploads);
+
+    println!("cores:                             {cores}");
+    println!("{USERS} sequential Argon2id hashes:      {sequential:.2?} (median of {RUNS})");
+    println!("ideal upload (sequential / cores): {ideal:.2?}");
+    println!("{USERS}-user upload:                   {upload:.2?} (median of {RUNS})");
+    println!(
+        "upload / ideal:                    {:.3}",
+        upload.as_secs_f64() / ideal.as_secs_f64()
+    );
+}
