@@ -18,6 +18,16 @@ impl<'a> Customers<'a> {
     }
 
     /// Creates a customer.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// use tenantdesk_client::{CompanyProfileRequest, CustomerRequest};
+    /// let customer = partner.customers().create(&CustomerRequest {
+    ///     company_profile: Some(CompanyProfileRequest { domain: Some("tailspin.onmicrosoft.com".into()), company_name: Some("Tailspin".into()) }),
+    ///     ..Default::default()
+    /// }).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create(self, customer: &CustomerRequest) -> Result<Customer, Error> {
         self.partner
             .call(Request::new(Method::POST, "/v1/customers".into()).body(customer))
@@ -25,6 +35,14 @@ impl<'a> Customers<'a> {
     }
 
     /// Every customer of the partner.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// for customer in partner.customers().list().await?.items {
+    ///     println!("{} {}", customer.id, customer.company_profile.domain);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list(self) -> Result<Collection<Customer>, Error> {
         self.partner
             .call(Request::new(Method::GET, "/v1/customers".into()))
@@ -32,6 +50,12 @@ impl<'a> Customers<'a> {
     }
 
     /// One customer, by its tenant id.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner, customer: uuid::Uuid) -> Result<(), tenantdesk_client::Error> {
+    /// let customer = partner.customers().by_id(customer).get().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn by_id(self, id: Uuid) -> CustomerOperations<'a> {
         CustomerOperations {
             partner: self.partner,
@@ -49,6 +73,13 @@ pub struct CustomerOperations<'a> {
 
 impl<'a> CustomerOperations<'a> {
     /// The customer.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner, customer: uuid::Uuid) -> Result<(), tenantdesk_client::Error> {
+    /// let customer = partner.customers().by_id(customer).get().await?;
+    /// println!("provider instance: {}", customer.provider_instance_id);
+    /// # Ok(()) }
+    /// ```
     pub async fn get(self) -> Result<Customer, Error> {
         self.partner
             .call(Request::new(Method::GET, format!("/v1/customers/{}", self.id)))
@@ -56,11 +87,23 @@ impl<'a> CustomerOperations<'a> {
     }
 
     /// The directory roles of the customer's tenant.
-    pub fn directory_roles(&self) -> crate::DirectoryRoles<'a> {
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner, customer: uuid::Uuid) -> Result<(), tenantdesk_client::Error> {
+    /// let roles = partner.customers().by_id(customer).directory_roles().list().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn directory_roles(self) -> crate::DirectoryRoles<'a> {
         crate::DirectoryRoles::new(self.partner, self.id)
     }
 
     /// The customer's users.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner, customer: uuid::Uuid) -> Result<(), tenantdesk_client::Error> {
+    /// let users = partner.customers().by_id(customer).users().page(0).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn users(self) -> Users<'a> {
         Users::new(self.partner, self.id)
     }

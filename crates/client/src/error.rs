@@ -29,6 +29,15 @@ pub enum Error {
 
 impl Error {
     /// The HTTP status of an API error.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// match partner.customers().by_id(uuid::Uuid::nil()).get().await {
+    ///     Err(error) if error.status() == Some(404) => println!("no such customer"),
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api { status, .. } => Some(*status),
@@ -37,6 +46,16 @@ impl Error {
     }
 
     /// Partner Center's error code of an API error.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner, customer: uuid::Uuid) -> Result<(), tenantdesk_client::Error> {
+    /// use tenantdesk_client::CustomerUserRequest;
+    /// let result = partner.customers().by_id(customer).users().create(&CustomerUserRequest::default()).await;
+    /// if let Err(error) = &result {
+    ///     if error.code() == Some(3000) { println!("invalid: {error}"); }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn code(&self) -> Option<u32> {
         match self {
             Self::Api { code, .. } => Some(*code),

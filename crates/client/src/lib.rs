@@ -25,6 +25,8 @@
 //! a retried create safe, and the client's `MS-CorrelationId`. Transport errors, 5xx and 429
 //! (honouring `Retry-After`) are retried with exponential backoff; 4xx never are.
 
+#![warn(missing_docs)]
+
 mod audit;
 mod customers;
 mod error;
@@ -66,6 +68,12 @@ pub struct Partner {
 impl Partner {
     /// A client of the service at `base_url` (for example `http://127.0.0.1:8080`, without `/v1`)
     /// authenticating with the bearer `token`.
+    ///
+    /// ```no_run
+    /// # fn example() -> Result<(), tenantdesk_client::Error> {
+    /// let partner = tenantdesk_client::Partner::new("http://127.0.0.1:8080", "TOKEN")?;
+    /// # Ok(()) }
+    /// ```
     pub fn new(base_url: &str, token: &str) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -83,6 +91,12 @@ impl Partner {
     }
 
     /// Uses `correlation_id` as the `MS-CorrelationId` of every request.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// let partner = partner.with_correlation_id("8a53b025-d5be-4d98-ab20-229d1813de76");
+    /// # Ok(()) }
+    /// ```
     pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
         self.correlation_id = correlation_id.into();
         self
@@ -90,6 +104,13 @@ impl Partner {
 
     /// Tries each request at most `attempts` times (at least once), waiting `first_backoff`, then
     /// twice as long each time, between tries.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// // Up to 6 tries, 100 ms apart at first, then 200 ms, 400 ms, …
+    /// let partner = partner.with_retries(6, std::time::Duration::from_millis(100));
+    /// # Ok(()) }
+    /// ```
     pub fn with_retries(mut self, attempts: u32, first_backoff: Duration) -> Self {
         self.attempts = attempts.max(1);
         self.first_backoff = first_backoff;
@@ -97,16 +118,38 @@ impl Partner {
     }
 
     /// The correlation id sent with every request.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// println!("correlation id: {}", partner.correlation_id());
+    /// # Ok(()) }
+    /// ```
     pub fn correlation_id(&self) -> &str {
         &self.correlation_id
     }
 
     /// The partner's customers.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// let customers = partner.customers().list().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(self)
     }
 
     /// The partner's audit log.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// use tenantdesk_client::AuditQuery;
+    /// let query = AuditQuery { correlation_id: Some("8a53b025-d5be-4d98-ab20-229d1813de76".into()), ..Default::default() };
+    /// for record in partner.audit_records(&query).await?.items {
+    ///     println!("{} {} {}", record.operation_date, record.operation_type, record.operation_status);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn audit_records(&self, query: &AuditQuery) -> Result<Collection<AuditRecord>, Error> {
         self.call(Request::new(Method::GET, "/v1/auditrecords".to_owned()).query(&query.to_params()))
             .await
@@ -114,6 +157,14 @@ impl Partner {
 
     /// The page after `page` of any collection, by following its `next` link; `None` after the
     /// last page.
+    ///
+    /// ```no_run
+    /// # async fn example(partner: tenantdesk_client::Partner) -> Result<(), tenantdesk_client::Error> {
+    /// use tenantdesk_client::AuditQuery;
+    /// let mut page = partner.audit_records(&AuditQuery::default()).await?;
+    /// while let Some(next) = partner.follow_next(&page).await? { page = next; }
+    /// # Ok(()) }
+    /// ```
     pub async fn follow_next<T: DeserializeOwned>(&self, page: &Collection<T>) -> Result<Option<Collection<T>>, Error> {
         let Some(next) = &page.links.next else { return Ok(None) };
         let mut headers = HeaderMap::new();

@@ -328,7 +328,7 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
         .password
         .unwrap();
     let reset = "Reset!Pass-9z";
-    users.by_id(created.id).reset_password(reset).await.unwrap();
+    users.by_id(created.id).reset_password(Some(reset)).await.unwrap();
     // Refused requests carry passwords too.
     let refused = "refused-Pass-3k";
     users
@@ -337,7 +337,7 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
         .unwrap_err();
     users
         .by_id(created.id)
-        .reset_password(&format!("{refused}ana"))
+        .reset_password(Some(&format!("{refused}ana")))
         .await
         .unwrap_err();
     // Idempotent replays record responses: a retried create with the client's request id.

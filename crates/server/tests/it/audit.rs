@@ -23,7 +23,7 @@ async fn a_user_life_cycle_is_found_again_by_its_correlation_id() {
     };
     let user = users.create(&request).await.unwrap();
     let reset_secret = "Reset!Secret-2";
-    users.by_id(user.id).reset_password(reset_secret).await.unwrap();
+    users.by_id(user.id).reset_password(Some(reset_secret)).await.unwrap();
     users.by_id(user.id).delete().await.unwrap();
     users.by_id(user.id).restore().await.unwrap();
     // The CloudCockpit route records its X-Correlation-Id.

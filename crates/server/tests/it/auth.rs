@@ -137,7 +137,11 @@ async fn another_partner_sees_none_of_the_customer_and_users() {
             })
             .await
             .unwrap_err(),
-        users.by_id(user.id).reset_password("Xy7!other").await.unwrap_err(),
+        users
+            .by_id(user.id)
+            .reset_password(Some("Xy7!other"))
+            .await
+            .unwrap_err(),
         users.by_id(user.id).delete().await.unwrap_err(),
         users.create(&new_user("mallory")).await.unwrap_err(),
     ] {
@@ -286,7 +290,11 @@ async fn roles_allow_what_the_table_says() {
             ("rename", users.by_id(target.id).patch(&rename).await.map(|_| ()), admin),
             (
                 "reset password",
-                users.by_id(target.id).reset_password("Xy7!reset").await.map(|_| ()),
+                users
+                    .by_id(target.id)
+                    .reset_password(Some("Xy7!reset"))
+                    .await
+                    .map(|_| ()),
                 can_reset,
             ),
             (

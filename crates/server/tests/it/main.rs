@@ -16,6 +16,7 @@ mod import;
 mod ops;
 mod paging;
 mod roles;
+mod sdk;
 mod seeds;
 mod users;
 mod validation;

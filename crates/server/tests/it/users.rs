@@ -150,10 +150,10 @@ async fn a_password_only_profile_sets_the_flag_and_the_password_is_checked_again
     let updated = ops.patch(&only_flag).await.unwrap();
     assert_eq!(updated.password_profile, None, "no password was set, so none is shown");
 
-    let err = ops.reset_password("xxANA123!").await.unwrap_err();
+    let err = ops.reset_password(Some("xxANA123!")).await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(400), Some(3000)));
     assert!(format!("{err:?}").contains("passwordProfile.password"), "{err:?}");
-    let reset = ops.reset_password("Renew456*").await.unwrap();
+    let reset = ops.reset_password(Some("Renew456*")).await.unwrap();
     let profile = reset.password_profile.unwrap();
     assert_eq!(
         (profile.force_change_password, profile.password.as_deref()),
@@ -180,7 +180,7 @@ async fn deleted_users_are_gone_except_for_the_deleted_list_and_restore() {
         })
         .await
         .unwrap_err(),
-        ops.reset_password("Renew456*").await.unwrap_err(),
+        ops.reset_password(Some("Renew456*")).await.unwrap_err(),
     ] {
         assert_eq!((err.status(), err.code()), (Some(404), Some(60_002)), "{err}");
     }

@@ -1,0 +1,27 @@
+//! Seed scenario "Reset a user password": `Set-PCCustomerUser -Password … -ForceChangePassword $true`
+//! / `Users.ById(u).Patch(user with PasswordProfile)`.
+//!
+//! `cargo run -p tenantdesk-client --example reset_password -- CUSTOMER_ID USER_ID [PASSWORD]`
+//! (without PASSWORD, a temporary one is generated).
+
+use tenantdesk_client::Partner;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
+    let mut args = std::env::args().skip(1);
+    let (Some(customer), Some(user)) = (args.next(), args.next()) else {
+        return Err("usage: reset_password CUSTOMER_ID USER_ID [PASSWORD]".into());
+    };
+    let password = args.next();
+    let partner = Partner::new(&url, &token)?;
+    let ops = partner
+        .customers()
+        .by_id(customer.parse()?)
+        .users()
+        .by_id(user.parse()?);
+    let user = ops.reset_password(password.as_deref()).await?;
+    let password = user.password_profile.and_then(|p| p.password).unwrap_or_default();
+    println!("temporary password of {}: {password}", user.user_principal_name);
+    Ok(())
+}

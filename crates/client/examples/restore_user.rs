@@ -1,0 +1,31 @@
+//! Seed scenario "Restore a deleted user": `Get-PCCustomerUser -Deleted | ? id -EQ …` then
+//! `Restore-PCCustomerUser` / `Users.ById(u).Patch(new CustomerUser { State = UserState.Active })`.
+//!
+//! `cargo run -p tenantdesk-client --example restore_user -- CUSTOMER_ID USER_ID`
+
+use futures::TryStreamExt as _;
+use tenantdesk_client::Partner;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
+    let mut args = std::env::args().skip(1);
+    let (Some(customer), Some(user)) = (args.next(), args.next()) else {
+        return Err("usage: restore_user CUSTOMER_ID USER_ID".into());
+    };
+    let partner = Partner::new(&url, &token)?;
+    let users = partner.customers().by_id(customer.parse()?).users();
+    let id = user.parse()?;
+    // As the PowerShell sample does: find it among the deleted users first.
+    let deleted: Vec<_> = users
+        .deleted()
+        .try_filter(|u| std::future::ready(u.id == id))
+        .try_collect()
+        .await?;
+    if deleted.is_empty() {
+        return Err(format!("{user} is not among the deleted users").into());
+    }
+    let restored = users.by_id(id).restore().await?;
+    println!("restored {} ({:?})", restored.user_principal_name, restored.state);
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! Seed scenario "Update a user": `Set-PCCustomerUser` / `Users.ById(u).Patch(userToUpdate)`.
+//!
+//! `cargo run -p tenantdesk-client --example update_user -- CUSTOMER_ID USER_ID "New display name"`
+
+use tenantdesk_client::{CustomerUserRequest, Partner};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
+    let mut args = std::env::args().skip(1);
+    let (Some(customer), Some(user), Some(name)) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: update_user CUSTOMER_ID USER_ID DISPLAY_NAME".into());
+    };
+    let partner = Partner::new(&url, &token)?;
+    let changes = CustomerUserRequest {
+        display_name: Some(name),
+        usage_location: Some("US".into()),
+        ..Default::default()
+    };
+    let user = partner
+        .customers()
+        .by_id(customer.parse()?)
+        .users()
+        .by_id(user.parse()?)
+        .patch(&changes)
+        .await?;
+    println!(
+        "{} is now \"{}\" in {}",
+        user.user_principal_name, user.display_name, user.usage_location
+    );
+    Ok(())
+}
