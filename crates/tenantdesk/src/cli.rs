@@ -48,6 +48,8 @@ pub enum Command {
     /// Example: tenantdesk serve --demo
     Serve(ServeArgs),
     /// Apply pending database migrations
+    ///
+    /// Example: tenantdesk migrate --database sqlite://./tenantdesk-data/tenantdesk.db
     Migrate,
     /// Remove users deleted longer ago than the retention period, now
     ///
@@ -65,12 +67,54 @@ pub enum Command {
     /// Manage a customer's users (through the service)
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the directory roles of a customer's users (through the service)
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Print a shell completion script
+    ///
+    /// Example: tenantdesk completions bash > /etc/bash_completion.d/tenantdesk
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
     /// Print the OpenAPI document of the API
     Openapi,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
+    /// Create a user; prints it, and its temporary password once
+    ///
+    /// Without --password, a temporary password is generated.
+    ///
+    /// Example: tenantdesk user new --customer CID --upn ana@contoso.onmicrosoft.com --display-name "Ana Lima" --location US
+    New(UserNewArgs),
+    /// Show a user
+    ///
+    /// Example: tenantdesk user get --customer CID --user UID
+    Get(UserRef),
+    /// Change a user's name, sign-in name or location
+    ///
+    /// Example: tenantdesk user set --customer CID --user UID --display-name "Ana M. Lima" --location GB
+    Set(UserSetArgs),
+    /// Delete a user (restorable for 30 days); asks first on a terminal
+    ///
+    /// Example: tenantdesk user remove --customer CID --user UID --yes
+    Remove(UserRemoveArgs),
+    /// Restore a user deleted in the last 30 days
+    ///
+    /// Example: tenantdesk user restore --customer CID --user UID
+    Restore(UserRef),
+    /// Reset a user's password; prints the temporary password once, on standard output
+    ///
+    /// Without --password, a temporary password is generated.
+    ///
+    /// Example: tenantdesk user reset-password --customer CID --user UID
+    ResetPassword(UserResetArgs),
+    /// List a customer's users (the first 100, or --all)
+    ///
+    /// Example: tenantdesk user list --customer CID --deleted --all
+    List(UserListArgs),
     /// Upload users from a CSV file: all are created, or none
     ///
     /// The file has the header `First name,Last name,Display name,Email,Status update` and one row
@@ -79,6 +123,132 @@ pub enum UserCommand {
     ///
     /// Example: tenantdesk user import --customer CID --location US users.csv --out passwords.csv
     Import(UserImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserRef {
+    /// The customer
+    #[arg(long)]
+    pub customer: uuid::Uuid,
+    /// The user's id
+    #[arg(long)]
+    pub user: uuid::Uuid,
+}
+
+#[derive(Args, Debug)]
+pub struct UserNewArgs {
+    /// The customer
+    #[arg(long)]
+    pub customer: uuid::Uuid,
+    /// Sign-in name, in one of the customer's domains
+    #[arg(long)]
+    pub upn: String,
+    /// Display name
+    #[arg(long)]
+    pub display_name: String,
+    /// Usage location (ISO 3166-1 alpha-2)
+    #[arg(long)]
+    pub location: String,
+    /// First name
+    #[arg(long)]
+    pub first_name: Option<String>,
+    /// Last name
+    #[arg(long)]
+    pub last_name: Option<String>,
+    /// Password (default: a generated temporary one)
+    #[arg(long)]
+    pub password: Option<String>,
+    /// A directory role (id or name) to make the user a member of; repeat for more
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct UserSetArgs {
+    #[command(flatten)]
+    pub user: UserRef,
+    /// New sign-in name
+    #[arg(long)]
+    pub upn: Option<String>,
+    /// New display name
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// New first name ("" clears it)
+    #[arg(long)]
+    pub first_name: Option<String>,
+    /// New last name ("" clears it)
+    #[arg(long)]
+    pub last_name: Option<String>,
+    /// New usage location
+    #[arg(long)]
+    pub location: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct UserRemoveArgs {
+    #[command(flatten)]
+    pub user: UserRef,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UserResetArgs {
+    #[command(flatten)]
+    pub user: UserRef,
+    /// The new password (default: a generated temporary one)
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct UserListArgs {
+    /// The customer
+    #[arg(long)]
+    pub customer: uuid::Uuid,
+    /// The deleted (restorable) users instead of the active ones
+    #[arg(long)]
+    pub deleted: bool,
+    /// Every user, page after page, not only the first 100
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RoleCommand {
+    /// List the directory roles of a customer, or those of one user
+    ///
+    /// Example: tenantdesk role list --customer CID [--user UID]
+    List {
+        /// The customer
+        #[arg(long)]
+        customer: uuid::Uuid,
+        /// Only the roles of this user
+        #[arg(long)]
+        user: Option<uuid::Uuid>,
+    },
+    /// Make a user a member of a directory role
+    ///
+    /// Example: tenantdesk role add --customer CID --role "Helpdesk Administrator" --user UID
+    Add(RoleMemberArgs),
+    /// End a user's membership of a directory role
+    ///
+    /// Example: tenantdesk role remove --customer CID --role 729827e3-9c14-49f7-bb1b-9608f156bbb8 --user UID
+    Remove(RoleMemberArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RoleMemberArgs {
+    /// The customer
+    #[arg(long)]
+    pub customer: uuid::Uuid,
+    /// The role: its id or its name
+    #[arg(long)]
+    pub role: String,
+    /// The user's id
+    #[arg(long)]
+    pub user: uuid::Uuid,
 }
 
 #[derive(Args, Debug)]
@@ -151,10 +321,22 @@ pub struct PartnerNewArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum CustomerCommand {
-    /// Create a customer of a partner; prints its id
+    /// Create a customer of a partner, in the database; prints its id
     ///
     /// Example: tenantdesk customer new --partner PID --domain contoso.onmicrosoft.com --name Contoso
     New(CustomerNewArgs),
+    /// List the partner's customers (through the service)
+    ///
+    /// Example: tenantdesk --url URL --token TOKEN customer list
+    List,
+    /// Show a customer (through the service)
+    ///
+    /// Example: tenantdesk customer get --customer CID
+    Get {
+        /// The customer
+        #[arg(long)]
+        customer: uuid::Uuid,
+    },
 }
 
 #[derive(Args, Debug)]

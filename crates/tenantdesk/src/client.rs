@@ -6,10 +6,357 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use futures::TryStreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
-use tenantdesk_client::Partner;
+use serde::Serialize;
+use tenantdesk_client::{
+    Collection, Customer, CustomerUser, CustomerUserRequest, DirectoryRole, Partner, PasswordProfile,
+};
 
-use crate::cli::{Global, UserImportArgs};
+use crate::cli::{Global, RoleCommand, RoleMemberArgs, UserCommand, UserImportArgs};
+
+/// Prints rows under headers, in aligned columns.
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(headers.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Prints `value` as one line of JSON.
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+fn print_users(global: &Global, users: &[CustomerUser]) -> anyhow::Result<()> {
+    if global.json {
+        return print_json(&users);
+    }
+    let deleted = users.iter().any(|u| u.soft_deletion_time.is_some());
+    let mut headers = vec!["ID", "USER PRINCIPAL NAME", "DISPLAY NAME", "LOCATION", "STATE"];
+    if deleted {
+        headers.push("DELETED");
+    }
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            let state = serde_json::to_value(u.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let mut row = vec![
+                u.id.to_string(),
+                u.user_principal_name.clone(),
+                u.display_name.clone(),
+                u.usage_location.clone(),
+                state,
+            ];
+            if deleted {
+                row.push(
+                    u.soft_deletion_time
+                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default(),
+                );
+            }
+            row
+        })
+        .collect();
+    print_table(&headers, &rows);
+    Ok(())
+}
+
+/// Prints a user (with `--json`, the whole resource, temporary password included when set).
+fn print_user(global: &Global, user: &CustomerUser) -> anyhow::Result<()> {
+    if global.json {
+        return print_json(user);
+    }
+    print_users(global, std::slice::from_ref(user))?;
+    if let Some(password) = user.password_profile.as_ref().and_then(|p| p.password.as_deref()) {
+        println!("temporary password: {password}");
+    }
+    Ok(())
+}
+
+fn print_roles(global: &Global, roles: &Collection<DirectoryRole>) -> anyhow::Result<()> {
+    if global.json {
+        return print_json(&roles.items);
+    }
+    let rows: Vec<Vec<String>> = roles
+        .items
+        .iter()
+        .map(|r| vec![r.id.to_string(), r.name.clone()])
+        .collect();
+    print_table(&["ID", "NAME"], &rows);
+    Ok(())
+}
+
+fn print_customers(global: &Global, customers: &[Customer]) -> anyhow::Result<()> {
+    if global.json {
+        return print_json(&customers);
+    }
+    let rows: Vec<Vec<String>> = customers
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.company_profile.company_name.clone(),
+                c.domains.join(", "),
+            ]
+        })
+        .collect();
+    print_table(&["ID", "COMPANY", "DOMAINS"], &rows);
+    Ok(())
+}
+
+/// `tenantdesk customer list`.
+pub async fn customer_list(global: &Global) -> anyhow::Result<()> {
+    let partner = connect(global)?;
+    print_customers(global, &partner.customers().list().await?.items)
+}
+
+/// `tenantdesk customer get`.
+pub async fn customer_get(global: &Global, customer: uuid::Uuid) -> anyhow::Result<()> {
+    let partner = connect(global)?;
+    let customer = partner.customers().by_id(customer).get().await?;
+    if global.json {
+        return print_json(&customer);
+    }
+    print_customers(global, std::slice::from_ref(&customer))?;
+    println!("provider instance: {}", customer.provider_instance_id);
+    Ok(())
+}
+
+/// Asks `question` on the terminal; anything but y or yes is a no.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// `tenantdesk user …`.
+pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<()> {
+    let partner = connect(global)?;
+    match command {
+        UserCommand::New(args) => {
+            let role_ids = resolve_roles(&partner, args.customer, &args.roles).await?;
+            let request = CustomerUserRequest {
+                user_principal_name: Some(args.upn),
+                first_name: args.first_name,
+                last_name: args.last_name,
+                display_name: Some(args.display_name),
+                usage_location: Some(args.location),
+                password_profile: Some(PasswordProfile {
+                    force_change_password: Some(true),
+                    password: args.password,
+                }),
+                directory_role_ids: (!role_ids.is_empty()).then_some(role_ids),
+                ..CustomerUserRequest::default()
+            };
+            let user = partner
+                .customers()
+                .by_id(args.customer)
+                .users()
+                .create(&request)
+                .await?;
+            print_user(global, &user)
+        }
+        UserCommand::Get(target) => {
+            let user = partner
+                .customers()
+                .by_id(target.customer)
+                .users()
+                .by_id(target.user)
+                .get()
+                .await?;
+            print_user(global, &user)
+        }
+        UserCommand::Set(args) => {
+            let changes = CustomerUserRequest {
+                user_principal_name: args.upn,
+                first_name: args.first_name,
+                last_name: args.last_name,
+                display_name: args.display_name,
+                usage_location: args.location,
+                ..CustomerUserRequest::default()
+            };
+            if changes == CustomerUserRequest::default() {
+                bail!("nothing to change: pass --upn, --display-name, --first-name, --last-name or --location");
+            }
+            let target = args.user;
+            let user = partner
+                .customers()
+                .by_id(target.customer)
+                .users()
+                .by_id(target.user)
+                .patch(&changes)
+                .await?;
+            print_user(global, &user)
+        }
+        UserCommand::Remove(args) => {
+            let ops = partner
+                .customers()
+                .by_id(args.user.customer)
+                .users()
+                .by_id(args.user.user);
+            if !args.yes && std::io::stdin().is_terminal() {
+                let user = ops.get().await?;
+                let question = format!(
+                    "Delete {} ({})? It can be restored for 30 days.",
+                    user.user_principal_name, user.id
+                );
+                if !confirm(&question)? {
+                    bail!("not deleted");
+                }
+            }
+            ops.delete().await?;
+            eprintln!("deleted {}; it can be restored for 30 days", args.user.user);
+            Ok(())
+        }
+        UserCommand::Restore(target) => {
+            let user = partner
+                .customers()
+                .by_id(target.customer)
+                .users()
+                .by_id(target.user)
+                .restore()
+                .await?;
+            print_user(global, &user)
+        }
+        UserCommand::ResetPassword(args) => {
+            let ops = partner
+                .customers()
+                .by_id(args.user.customer)
+                .users()
+                .by_id(args.user.user);
+            let user = ops.reset_password(args.password.as_deref()).await?;
+            if global.json {
+                return print_json(&user);
+            }
+            let password = user.password_profile.and_then(|p| p.password).unwrap_or_default();
+            println!("{password}");
+            eprintln!(
+                "{} must change it at next sign-in; it is not shown again",
+                user.user_principal_name
+            );
+            Ok(())
+        }
+        UserCommand::List(args) => {
+            let users = partner.customers().by_id(args.customer).users();
+            let listed: Vec<CustomerUser> = match (args.deleted, args.all) {
+                (false, true) => users.list().try_collect().await?,
+                (true, true) => users.deleted().try_collect().await?,
+                (deleted, false) => {
+                    let page = if deleted {
+                        users.deleted_page(0).await?
+                    } else {
+                        users.page(0).await?
+                    };
+                    if page.links.next.is_some() {
+                        eprintln!("(the first {} users; --all lists every one)", page.items.len());
+                    }
+                    page.items
+                }
+            };
+            print_users(global, &listed)
+        }
+        UserCommand::Import(args) => import(global, args).await,
+    }
+}
+
+/// The ids of `roles`, each given by id or by name (any case).
+async fn resolve_roles(partner: &Partner, customer: uuid::Uuid, roles: &[String]) -> anyhow::Result<Vec<String>> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known = partner
+        .customers()
+        .by_id(customer)
+        .directory_roles()
+        .list()
+        .await?
+        .items;
+    roles
+        .iter()
+        .map(|wanted| {
+            known
+                .iter()
+                .find(|r| r.id.to_string().eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted))
+                .map(|r| r.id.to_string())
+                .with_context(|| {
+                    let names: Vec<&str> = known.iter().map(|r| r.name.as_str()).collect();
+                    format!("no directory role is called '{wanted}' (roles: {})", names.join(", "))
+                })
+        })
+        .collect()
+}
+
+/// `tenantdesk role …`.
+pub async fn role(global: &Global, command: RoleCommand) -> anyhow::Result<()> {
+    let partner = connect(global)?;
+    match command {
+        RoleCommand::List {
+            customer,
+            user: Some(user),
+        } => print_roles(
+            global,
+            &partner
+                .customers()
+                .by_id(customer)
+                .users()
+                .by_id(user)
+                .directory_roles()
+                .await?,
+        ),
+        RoleCommand::List { customer, user: None } => print_roles(
+            global,
+            &partner.customers().by_id(customer).directory_roles().list().await?,
+        ),
+        RoleCommand::Add(RoleMemberArgs { customer, role, user }) => {
+            let role = resolve_roles(&partner, customer, &[role]).await?.remove(0).parse()?;
+            let member = partner
+                .customers()
+                .by_id(customer)
+                .directory_roles()
+                .by_id(role)
+                .add_member(user)
+                .await?;
+            if global.json {
+                return print_json(&member);
+            }
+            eprintln!("{} is now a member of the role {role}", member.user_principal_name);
+            Ok(())
+        }
+        RoleCommand::Remove(RoleMemberArgs { customer, role, user }) => {
+            let role = resolve_roles(&partner, customer, &[role]).await?.remove(0).parse()?;
+            partner
+                .customers()
+                .by_id(customer)
+                .directory_roles()
+                .by_id(role)
+                .remove_member(user)
+                .await?;
+            eprintln!("{user} is no longer a member of the role {role}");
+            Ok(())
+        }
+    }
+}
 
 /// The SDK client for `--url` and `--token`.
 pub fn connect(global: &Global) -> anyhow::Result<Partner> {
@@ -56,7 +403,7 @@ fn create_private(path: &Path, force: bool) -> anyhow::Result<std::fs::File> {
 }
 
 /// `tenantdesk user import`.
-pub async fn import(global: &Global, args: UserImportArgs) -> anyhow::Result<()> {
+async fn import(global: &Global, args: UserImportArgs) -> anyhow::Result<()> {
     let file = std::fs::read(&args.file).with_context(|| format!("failed to read {}", args.file.display()))?;
     if let Some(out) = &args.out
         && out.exists()

@@ -40,7 +40,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
         Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,
         Command::Token(cli::TokenCommand::Issue(args)) => admin::token_issue(&cli.global, args).await,
-        Command::User(cli::UserCommand::Import(args)) => client::import(&cli.global, args).await,
+        Command::Customer(cli::CustomerCommand::List) => client::customer_list(&cli.global).await,
+        Command::Customer(cli::CustomerCommand::Get { customer }) => client::customer_get(&cli.global, customer).await,
+        Command::User(command) => client::user(&cli.global, command).await,
+        Command::Role(command) => client::role(&cli.global, command).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "tenantdesk", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Openapi => {
             println!(
                 "{}",

@@ -566,3 +566,261 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     assert!(String::from_utf8_lossy(&to_stdout.stdout).contains("Cy,,Cy,cy@contoso.onmicrosoft.com,created,"));
     server.stop();
 }
+
+#[track_caller]
+fn ok(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn the_seed_scenarios_run_through_the_cli() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let run = |args: &[&str]| client(&server, &token, args);
+    let c = customer.as_str();
+
+    // New-PCCustomerUser, with a password; --json gives the wire names.
+    let created: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "--json",
+        "user",
+        "new",
+        "--customer",
+        c,
+        "--upn",
+        "ana@contoso.onmicrosoft.com",
+        "--display-name",
+        "Ana Lima",
+        "--first-name",
+        "Ana",
+        "--last-name",
+        "Lima",
+        "--location",
+        "US",
+        "--password",
+        "Password!1",
+    ])))
+    .unwrap();
+    assert_eq!(created["passwordProfile"]["password"], "Password!1");
+    let ana = created["id"].as_str().unwrap().to_owned();
+
+    // Without a password: a temporary one, shown once; with a directory role, by name.
+    let table = ok(&run(&[
+        "user",
+        "new",
+        "--customer",
+        c,
+        "--upn",
+        "ben@contoso.onmicrosoft.com",
+        "--display-name",
+        "Ben Carter",
+        "--location",
+        "GB",
+        "--role",
+        "helpdesk administrator",
+    ]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("USER PRINCIPAL NAME"),
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("temporary password: ") && lines[2].len() > 30,
+        "{table}"
+    );
+    let ben = lines[1].split_whitespace().next().unwrap().to_owned();
+
+    // A table for people, aligned.
+    let list = ok(&run(&["user", "list", "--customer", c]));
+    let rows: Vec<&str> = list.lines().collect();
+    assert_eq!(rows.len(), 3, "{list}");
+    let column = rows[0].find("DISPLAY NAME").unwrap();
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|row| row[column..].starts_with("Ana Lima") || row[column..].starts_with("Ben Carter"))
+    );
+
+    // Set-PCCustomerUser.
+    let changed: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "--json",
+        "user",
+        "set",
+        "--customer",
+        c,
+        "--user",
+        &ana,
+        "--location",
+        "FR",
+    ])))
+    .unwrap();
+    assert_eq!(changed["usageLocation"], "FR");
+    assert!(
+        !run(&["user", "set", "--customer", c, "--user", &ana]).status.success(),
+        "nothing to change"
+    );
+
+    // Reset: only the temporary password on stdout.
+    let reset = run(&["user", "reset-password", "--customer", c, "--user", &ana]);
+    let password = ok(&reset);
+    assert_eq!(password.lines().count(), 1);
+    let upn = tenantdesk_domain::UserPrincipalName::parse("ana@contoso.onmicrosoft.com").unwrap();
+    assert!(
+        tenantdesk_domain::Password::parse(password.trim(), &upn).is_ok(),
+        "{password}"
+    );
+    assert!(String::from_utf8_lossy(&reset.stderr).contains("not shown again"));
+    assert_eq!(
+        ok(&run(&[
+            "user",
+            "reset-password",
+            "--customer",
+            c,
+            "--user",
+            &ana,
+            "--password",
+            "Renew456*"
+        ]))
+        .trim(),
+        "Renew456*"
+    );
+
+    // Remove-PCCustomerUser, Get-PCCustomerUser -Deleted, Restore-PCCustomerUser.
+    ok(&run(&["user", "remove", "--customer", c, "--user", &ana, "--yes"]));
+    let gone = run(&["user", "get", "--customer", c, "--user", &ana]);
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("error: The user was not found"),
+        "the server's description"
+    );
+    let deleted: Vec<serde_json::Value> = serde_json::from_str(&ok(&run(&[
+        "--json",
+        "user",
+        "list",
+        "--customer",
+        c,
+        "--deleted",
+        "--all",
+    ])))
+    .unwrap();
+    assert_eq!((deleted.len(), deleted[0]["state"].as_str()), (1, Some("inactive")));
+    assert!(ok(&run(&["user", "list", "--customer", c, "--deleted"])).contains("DELETED"));
+    let restored: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "--json",
+        "user",
+        "restore",
+        "--customer",
+        c,
+        "--user",
+        &ana,
+    ])))
+    .unwrap();
+    assert_eq!(restored["state"], "active");
+    assert!(ok(&run(&["user", "get", "--customer", c, "--user", &ana])).contains("ana@contoso.onmicrosoft.com"));
+
+    // Roles.
+    assert_eq!(
+        ok(&run(&["role", "list", "--customer", c])).lines().count(),
+        6,
+        "a header and five roles"
+    );
+    assert!(ok(&run(&["role", "list", "--customer", c, "--user", &ben])).contains("Helpdesk Administrator"));
+    ok(&run(&[
+        "role",
+        "add",
+        "--customer",
+        c,
+        "--role",
+        "62e90394-69f5-4237-9190-012177145e10",
+        "--user",
+        &ana,
+    ]));
+    assert!(ok(&run(&["role", "list", "--customer", c, "--user", &ana])).contains("Company Administrator"));
+    ok(&run(&[
+        "role",
+        "remove",
+        "--customer",
+        c,
+        "--role",
+        "Company Administrator",
+        "--user",
+        &ana,
+    ]));
+    assert_eq!(
+        ok(&run(&["role", "list", "--customer", c, "--user", &ana]))
+            .lines()
+            .count(),
+        1,
+        "only the header"
+    );
+    let unknown = run(&[
+        "role",
+        "add",
+        "--customer",
+        c,
+        "--role",
+        "Global Reader",
+        "--user",
+        &ana,
+    ]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no directory role is called 'Global Reader'"));
+
+    // Customers.
+    assert!(ok(&run(&["customer", "list"])).contains("contoso.onmicrosoft.com"));
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["--json", "customer", "get", "--customer", c]))).unwrap();
+    assert_eq!(shown["id"], c);
+
+    // Errors: the server's words, a non-zero exit, nothing on stdout.
+    let refused = client(&server, "not-a-token", &["user", "list", "--customer", c]);
+    assert!(!refused.status.success() && refused.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&refused.stderr).starts_with("error: The bearer token is not valid"));
+    let no_url = Command::new(BIN)
+        .args(["user", "list", "--customer", c])
+        .env_remove("TENANTDESK_URL")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&no_url.stderr).contains("--url"));
+    server.stop();
+}
+
+#[test]
+fn every_command_has_help_with_an_example_and_completions() {
+    let commands: &[&[&str]] = &[
+        &["serve"],
+        &["migrate"],
+        &["purge"],
+        &["partner", "new"],
+        &["customer", "new"],
+        &["customer", "list"],
+        &["customer", "get"],
+        &["token", "issue"],
+        &["user", "new"],
+        &["user", "get"],
+        &["user", "set"],
+        &["user", "remove"],
+        &["user", "restore"],
+        &["user", "reset-password"],
+        &["user", "list"],
+        &["user", "import"],
+        &["role", "list"],
+        &["role", "add"],
+        &["role", "remove"],
+        &["completions"],
+    ];
+    for command in commands {
+        let output = Command::new(BIN).args(*command).arg("--help").output().unwrap();
+        let help = ok(&output);
+        assert!(
+            help.contains("Example: tenantdesk"),
+            "{command:?} --help has no example:\n{help}"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let script = ok(&Command::new(BIN).args(["completions", shell]).output().unwrap());
+        assert!(
+            script.contains("tenantdesk") && script.contains("reset-password"),
+            "{shell}"
+        );
+    }
+}
