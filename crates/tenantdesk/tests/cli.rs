@@ -824,3 +824,83 @@ fn every_command_has_help_with_an_example_and_completions() {
         );
     }
 }
+
+/// Runs the client under a pseudo-terminal (util-linux's `script`, from Debian's essential
+/// bsdutils), answering `answer` to any prompt.
+fn on_a_terminal(server: &Server, token: &str, args: &[&str], answer: &str) -> Output {
+    let mut command = format!("'{BIN}' --url '{}' --token '{token}'", server.url);
+    for arg in args {
+        command.push_str(&format!(" '{arg}'"));
+    }
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{answer}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn remove_asks_first_on_a_terminal() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let created: serde_json::Value = serde_json::from_str(&ok(&client(
+        &server,
+        &token,
+        &[
+            "--json",
+            "user",
+            "new",
+            "--customer",
+            &customer,
+            "--upn",
+            "ana@contoso.onmicrosoft.com",
+            "--display-name",
+            "Ana",
+            "--location",
+            "US",
+        ],
+    )))
+    .unwrap();
+    let user = created["id"].as_str().unwrap();
+    let remove = ["user", "remove", "--customer", customer.as_str(), "--user", user];
+
+    let declined = on_a_terminal(&server, &token, &remove, "n");
+    let screen = String::from_utf8_lossy(&declined.stdout);
+    assert!(
+        screen.contains("Delete ana@contoso.onmicrosoft.com") && screen.contains("[y/N]"),
+        "{screen}"
+    );
+    assert!(!declined.status.success(), "declining is not a success");
+    assert!(
+        client(
+            &server,
+            &token,
+            &["user", "get", "--customer", &customer, "--user", user]
+        )
+        .status
+        .success(),
+        "still there"
+    );
+
+    let confirmed = on_a_terminal(&server, &token, &remove, "y");
+    assert!(
+        confirmed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirmed.stdout)
+    );
+    assert!(
+        !client(
+            &server,
+            &token,
+            &["user", "get", "--customer", &customer, "--user", user]
+        )
+        .status
+        .success(),
+        "deleted"
+    );
+    server.stop();
+}
