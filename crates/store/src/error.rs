@@ -27,7 +27,7 @@ pub enum StoreError {
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     /// The URL names no database kind this build supports.
-    #[error("unsupported database URL '{0}' (expected sqlite://PATH)")]
+    #[error("unsupported database URL '{0}' (expected sqlite://PATH or postgres://…)")]
     UnsupportedUrl(String),
     /// The database failed.
     #[error("database error")]

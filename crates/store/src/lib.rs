@@ -1,5 +1,5 @@
 //! tenantdesk's storage boundary: the [`Store`] trait, the transaction primitives use cases are
-//! composed of ([`Tx`]), and the SQLite implementation.
+//! composed of ([`Tx`]), and its SQLite and PostgreSQL implementations.
 //!
 //! Rules every implementation keeps:
 //! - The scope comes first: every method on customer data takes the partner (and customer) it
@@ -10,9 +10,13 @@
 //! - Lists are keyset-paginated: page N costs what page 1 costs.
 //! - No password is ever given to a store: only Argon2id hashes, which it never returns.
 
+mod copy;
 mod error;
+mod postgres;
 mod records;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -20,6 +24,8 @@ use tenantdesk_domain::{AuditRecord, Customer, CustomerId, DirectoryRoleId, Part
 
 pub use error::{Conflict, StoreError};
 pub use records::{AuditQuery, CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
+pub use copy::copy_sqlite_to_postgres;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -138,10 +144,27 @@ pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
-/// Opens the store a database URL names (`sqlite://…`).
-pub async fn open(url: &str) -> Result<Box<dyn Store>> {
+/// How to connect to a database server.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// The most connections the pool opens.
+    pub pool_size: u32,
+    /// The longest a statement may run before the server cancels it (PostgreSQL).
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { pool_size: 10, statement_timeout: Some(std::time::Duration::from_secs(30)) }
+    }
+}
+
+/// Opens the store a database URL names: `sqlite://PATH` or `postgres://…` (`postgresql://`).
+pub async fn open(url: &str, options: &StoreOptions) -> Result<Box<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Box::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::open(url, options).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact_url(url)))
     }

@@ -44,6 +44,11 @@ impl SqliteStore {
             .map_err(translate)?;
         Ok(Self { pool })
     }
+
+    /// The connection pool, for the SQLite-to-PostgreSQL copy.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 /// Translates a database error at the boundary: uniqueness violations become conflicts.

@@ -6,7 +6,8 @@
 
 mod conformance;
 
-use tenantdesk_store::{SqliteStore, Store};
+use tenantdesk_store::testing::TestDatabase;
+use tenantdesk_store::{PostgresStore, SqliteStore, Store, StoreOptions};
 
 /// A migrated SQLite store in a fresh temporary directory (kept alive by the returned guard).
 async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
@@ -17,6 +18,14 @@ async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
     (Box::new(store), dir)
 }
 
+/// A migrated PostgreSQL store on a database of its own, or `None` when no server is configured.
+async fn postgres(test: &str) -> Option<(Box<dyn Store>, TestDatabase)> {
+    let database = TestDatabase::create(test).await?;
+    let store = PostgresStore::open(&database.url, &StoreOptions::default()).await.expect("open postgres store");
+    store.migrate().await.expect("migrate");
+    Some((Box::new(store), database))
+}
+
 macro_rules! conformance_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite_store {
@@ -24,6 +33,15 @@ macro_rules! conformance_tests {
                 #[tokio::test]
                 async fn $name() {
                     let (store, _dir) = super::sqlite().await;
+                    super::conformance::$name(store.as_ref()).await;
+                }
+            )*
+        }
+        mod postgres_store {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some((store, _database)) = super::postgres(stringify!($name)).await else { return };
                     super::conformance::$name(store.as_ref()).await;
                 }
             )*
