@@ -33,12 +33,24 @@ use Column::{Bool, Int, Text, Time, Uuid as Id};
 /// Every table, parents before children.
 const TABLES: &[(&str, &[Column])] = &[
     ("settings", &[Text("key"), Text("value")]),
-    ("partners", &[Id("id"), Text("name"), Text("portal_domain"), Time("created_at")]),
+    (
+        "partners",
+        &[Id("id"), Text("name"), Text("portal_domain"), Time("created_at")],
+    ),
     (
         "customers",
-        &[Id("id"), Id("partner_id"), Text("company_name"), Id("provider_instance_id"), Time("created_at")],
+        &[
+            Id("id"),
+            Id("partner_id"),
+            Text("company_name"),
+            Id("provider_instance_id"),
+            Time("created_at"),
+        ],
     ),
-    ("customer_domains", &[Id("customer_id"), Text("domain"), Int("position")]),
+    (
+        "customer_domains",
+        &[Id("customer_id"), Text("domain"), Int("position")],
+    ),
     (
         "users",
         &[
@@ -59,7 +71,16 @@ const TABLES: &[(&str, &[Column])] = &[
             Time("updated_at"),
         ],
     ),
-    ("role_members", &[Id("customer_id"), Id("role_id"), Id("user_id"), Id("partner_id"), Time("added_at")]),
+    (
+        "role_members",
+        &[
+            Id("customer_id"),
+            Id("role_id"),
+            Id("user_id"),
+            Id("partner_id"),
+            Time("added_at"),
+        ],
+    ),
     (
         "audit_records",
         &[
@@ -77,7 +98,14 @@ const TABLES: &[(&str, &[Column])] = &[
     ),
     (
         "idempotent_responses",
-        &[Id("partner_id"), Text("request_id"), Text("fingerprint"), Int("status"), Text("body"), Time("created_at")],
+        &[
+            Id("partner_id"),
+            Text("request_id"),
+            Text("fingerprint"),
+            Int("status"),
+            Text("body"),
+            Time("created_at"),
+        ],
     ),
 ];
 
@@ -97,7 +125,9 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
         let sql = sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})"));
         let taken: bool = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.map_err(database)?;
         if taken {
-            return Err(StoreError::Corrupt(format!("the target database is not empty: {table} has rows")));
+            return Err(StoreError::Corrupt(format!(
+                "the target database is not empty: {table} has rows"
+            )));
         }
     }
     let mut report = Vec::new();
@@ -106,7 +136,11 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
         let select = sqlx::AssertSqlSafe(format!("SELECT {} FROM {table}", names.join(", ")));
         let rows: Vec<SqliteRow> = sqlx::query(select).fetch_all(from.pool()).await.map_err(database)?;
         let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-        let insert = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        );
         for row in &rows {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
             for (index, column) in columns.iter().enumerate() {
@@ -115,7 +149,10 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
                     Text(_) => query.bind(row.try_get::<Option<String>, _>(index).map_err(database)?),
                     Id(_) => {
                         let text: Option<String> = row.try_get(index).map_err(database)?;
-                        let id = text.map(|t| Uuid::parse_str(&t)).transpose().map_err(|e| corrupt(table, name, e))?;
+                        let id = text
+                            .map(|t| Uuid::parse_str(&t))
+                            .transpose()
+                            .map_err(|e| corrupt(table, name, e))?;
                         query.bind(id)
                     }
                     Time(_) => {
@@ -128,7 +165,10 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
                     Bool(_) => query.bind(row.try_get::<Option<bool>, _>(index).map_err(database)?),
                     Int(_) => {
                         let value: Option<i64> = row.try_get(index).map_err(database)?;
-                        let value = value.map(i32::try_from).transpose().map_err(|e| corrupt(table, name, e))?;
+                        let value = value
+                            .map(i32::try_from)
+                            .transpose()
+                            .map_err(|e| corrupt(table, name, e))?;
                         query.bind(value)
                     }
                 };

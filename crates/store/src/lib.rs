@@ -22,10 +22,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::{AuditRecord, Customer, CustomerId, DirectoryRoleId, Partner, PartnerId, User, UserId};
 
-pub use error::{Conflict, StoreError};
-pub use records::{AuditQuery, CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
 pub use copy::copy_sqlite_to_postgres;
+pub use error::{Conflict, StoreError};
 pub use postgres::PostgresStore;
+pub use records::{AuditQuery, CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -155,7 +155,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { pool_size: 10, statement_timeout: Some(std::time::Duration::from_secs(30)) }
+        Self {
+            pool_size: 10,
+            statement_timeout: Some(std::time::Duration::from_secs(30)),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Test support (feature `testing`): a PostgreSQL database of its own for each test, created on
 //! the server `TENANTDESK_TEST_DATABASE_URL` names and dropped when the test ends.
 
+use std::io::Write as _;
+
 use sqlx::Connection as _;
 
 /// The variable naming the PostgreSQL server tests use.
@@ -37,16 +39,26 @@ impl TestDatabase {
                 std::env::var_os("CI").is_none(),
                 "{TEST_DATABASE_URL} is not set: the PostgreSQL tests must run in CI"
             );
-            eprintln!("SKIPPED: {test} needs PostgreSQL; set {TEST_DATABASE_URL}=postgres://postgres@127.0.0.1:5432/postgres");
+            // Straight to the stderr handle, which the test harness does not capture: a skip is loud.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {test} needs PostgreSQL; set {TEST_DATABASE_URL}=postgres://postgres@127.0.0.1:5432/postgres"
+            );
             return None;
         };
         let name = format!("tenantdesk_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the test PostgreSQL server");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut admin)
             .await
             .expect("create a test database");
-        Some(Self { url: with_database(&admin_url, &name), admin_url, name })
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            admin_url,
+            name,
+        })
     }
 }
 
@@ -76,8 +88,14 @@ mod tests {
 
     #[test]
     fn database_names_are_replaced() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(with_database("postgres://u:p@db/x?sslmode=disable", "t2"), "postgres://u:p@db/t2?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@db/x?sslmode=disable", "t2"),
+            "postgres://u:p@db/t2?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://db:5432", "t3"), "postgres://db:5432/t3");
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde_json::json;
 use tenantdesk_server::{App, Config};
+use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
 use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
 
@@ -20,11 +21,20 @@ pub fn database_url(global: &Global) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", global.data_dir.join("tenantdesk.db").display()))
 }
 
+/// How to connect, as the global options say.
+pub fn store_options(global: &Global) -> StoreOptions {
+    let timeout = (global.db_statement_timeout > 0).then(|| Duration::from_secs(global.db_statement_timeout));
+    StoreOptions {
+        pool_size: global.db_pool_size.max(1),
+        statement_timeout: timeout,
+    }
+}
+
 /// The store, migrated, and the application on it.
 pub async fn open(global: &Global, config: Config) -> anyhow::Result<App> {
     let url = database_url(global)?;
     let redacted = tenantdesk_store::redact_url(&url);
-    let store = tenantdesk_store::open(&url)
+    let store = tenantdesk_store::open(&url, &store_options(global))
         .await
         .with_context(|| format!("failed to open the database {redacted}"))?;
     store
@@ -105,5 +115,44 @@ pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> anyhow::Resul
     } else {
         println!("{token}");
     }
+    Ok(())
+}
+
+/// `tenantdesk copy --to postgres://…`: moves a SQLite installation to PostgreSQL.
+pub async fn copy(global: &Global, to: &str) -> anyhow::Result<()> {
+    let from = database_url(global)?;
+    if !from.starts_with("sqlite:") {
+        anyhow::bail!("copy reads a SQLite database: --database must be sqlite://PATH");
+    }
+    let (from_shown, to_shown) = (tenantdesk_store::redact_url(&from), tenantdesk_store::redact_url(to));
+    let source = SqliteStore::open(&from)
+        .await
+        .with_context(|| format!("failed to open {from_shown}"))?;
+    source
+        .migrate()
+        .await
+        .with_context(|| format!("failed to migrate {from_shown}"))?;
+    let target = PostgresStore::open(to, &store_options(global))
+        .await
+        .with_context(|| format!("failed to open {to_shown}"))?;
+    target
+        .migrate()
+        .await
+        .with_context(|| format!("failed to migrate {to_shown}"))?;
+    let report = tenantdesk_store::copy_sqlite_to_postgres(&source, &target)
+        .await
+        .with_context(|| format!("failed to copy {from_shown} into {to_shown}"))?;
+    if global.json {
+        let tables: serde_json::Map<String, serde_json::Value> = report
+            .iter()
+            .map(|(table, rows)| ((*table).to_owned(), json!(rows)))
+            .collect();
+        println!("{}", serde_json::Value::Object(tables));
+    } else {
+        for (table, rows) in &report {
+            println!("{table}: {rows}");
+        }
+    }
+    eprintln!("copied {from_shown} into {to_shown}");
     Ok(())
 }

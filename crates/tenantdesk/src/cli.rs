@@ -22,6 +22,12 @@ pub struct Global {
     /// Database URL: sqlite://PATH (default: sqlite://DATA_DIR/tenantdesk.db)
     #[arg(long, env = "TENANTDESK_DATABASE_URL", global = true, hide_env_values = true)]
     pub database: Option<String>,
+    /// Most connections to the database server (PostgreSQL)
+    #[arg(long, env = "TENANTDESK_DB_POOL_SIZE", global = true, default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// Seconds a statement may run before the database server cancels it (PostgreSQL; 0: no limit)
+    #[arg(long, env = "TENANTDESK_DB_STATEMENT_TIMEOUT", global = true, default_value_t = 30)]
+    pub db_statement_timeout: u64,
     /// Directory of the embedded database
     #[arg(
         long,
@@ -55,6 +61,17 @@ pub enum Command {
     ///
     /// Example: tenantdesk purge --retention-days 30
     Purge(PurgeArgs),
+    /// Copy every row of the --database (SQLite) into an empty PostgreSQL database
+    ///
+    /// The target is migrated first; it must hold no data. Users keep their passwords and issued
+    /// tokens stay valid (the signing key is copied too).
+    ///
+    /// Example: tenantdesk --database sqlite://./tenantdesk-data/tenantdesk.db copy --to postgres://tenantdesk@db/tenantdesk
+    Copy {
+        /// The PostgreSQL database to copy into
+        #[arg(long, env = "TENANTDESK_COPY_TO", hide_env_values = true)]
+        to: String,
+    },
     /// Manage partners
     #[command(subcommand)]
     Partner(PartnerCommand),

@@ -36,6 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global, args).await,
         Command::Migrate => admin::migrate(&cli.global).await,
+        Command::Copy { to } => admin::copy(&cli.global, &to).await,
         Command::Purge(args) => admin::purge(&cli.global, args).await,
         Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
         Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,

@@ -6,11 +6,11 @@ use reqwest::Method;
 use tenantdesk_client::{CustomerUserRequest, PasswordProfile, Uuid};
 use tenantdesk_domain::{Agent, AgentRole, Principal};
 
-use crate::helpers::{assert_error, new_user, send, spawn_app};
+use crate::helpers::{assert_error, new_user, send};
 
 #[tokio::test]
 async fn requests_without_a_valid_token_are_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let url = app.users_url();
     let (status, _, body) = send(&app, Method::GET, &url, None, &[], None).await;
     assert_error(status, &body, 401, 800_001, "");
@@ -33,7 +33,7 @@ async fn requests_without_a_valid_token_are_refused() {
         .unwrap();
 
     // A token signed with another key: another tenantdesk database's.
-    let other = crate::helpers::spawn_app().await;
+    let other = spawn_app!();
     let forged = other.app.tokens().issue(&principal, Duration::from_secs(600)).unwrap();
 
     let mut tampered = app.admin_token.clone();
@@ -65,7 +65,7 @@ async fn requests_without_a_valid_token_are_refused() {
 
 #[tokio::test]
 async fn app_only_tokens_are_refused_on_user_operations() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let token = app.app_only_token();
     let body = serde_json::to_string(&new_user("ben")).unwrap();
@@ -117,7 +117,7 @@ async fn app_only_tokens_are_refused_on_user_operations() {
 
 #[tokio::test]
 async fn another_partner_sees_none_of_the_customer_and_users() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let (their_customer, their_token) = app.other_partner().await;
     let theirs = app.sdk_with(&their_token);
@@ -182,7 +182,7 @@ async fn another_partner_sees_none_of_the_customer_and_users() {
 
 #[tokio::test]
 async fn roles_allow_what_the_table_says() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     for role in AgentRole::ALL {
         let sdk = app.sdk_with(&app.token(role));
         let users = sdk.customers().by_id(app.cid()).users();
@@ -313,7 +313,7 @@ async fn roles_allow_what_the_table_says() {
 
 #[tokio::test]
 async fn helpdesk_may_send_back_the_whole_user_with_a_new_password() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let helpdesk = app.sdk_with(&app.token(AgentRole::HelpdeskAgent));
     // What the C# sample does: the object as read, with a new password profile.

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tenantdesk_domain::AgentRole;
 
-use crate::helpers::{TestApp, send, spawn_app};
+use crate::helpers::{TestApp, send};
 
 const PORTAL: &str = "portal.fabrikam.com";
 const CORRELATION: &str = "6a1d8b8e-2f0e-4a5b-9a4e-51c3d1f6f7a2";
@@ -51,7 +51,7 @@ fn assert_cloudcockpit_error(status: u16, answer: &Value, want: u16, error_type:
 
 #[tokio::test]
 async fn a_generated_or_given_temporary_password_is_returned_once() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let headers = [("X-Tenant", PORTAL), ("X-Correlation-Id", CORRELATION)];
     let (status, answer) = reset(
@@ -98,7 +98,7 @@ async fn a_generated_or_given_temporary_password_is_returned_once() {
 
 #[tokio::test]
 async fn each_error_case_answers_in_cloudcockpit_shape() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let uid = user.id.to_string();
     let ok_headers = [("X-Tenant", PORTAL), ("X-Correlation-Id", CORRELATION)];

@@ -4,11 +4,11 @@ use reqwest::Method;
 use tenantdesk_client::{CompanyProfileRequest, CustomerRequest};
 use tenantdesk_domain::AgentRole;
 
-use crate::helpers::{DOMAIN, assert_error, send, spawn_app};
+use crate::helpers::{DOMAIN, assert_error, send};
 
 #[tokio::test]
 async fn customers_are_created_listed_and_read() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let request = CustomerRequest {
         company_profile: Some(CompanyProfileRequest {
@@ -39,7 +39,7 @@ async fn customers_are_created_listed_and_read() {
 
 #[tokio::test]
 async fn bad_customers_are_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let url = app.url("/v1/customers");
     for (body, status, code, detail) in [
         (

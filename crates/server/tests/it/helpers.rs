@@ -1,5 +1,5 @@
-//! `spawn_app()`: a server on a free port over a fresh SQLite database, with a partner, a customer
-//! and tokens, and the clients to talk to it.
+//! `spawn_app!()`: a server on a free port over a fresh database — SQLite, or PostgreSQL in the
+//! `it_postgres` test binary — with a partner, a customer and tokens, and the clients to talk to it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +10,19 @@ use tenantdesk_client::{CustomerUser, CustomerUserRequest, Partner, PasswordProf
 use tenantdesk_domain::{Agent, AgentRole, Customer, PartnerId, Principal};
 use tenantdesk_server::clock::ShiftedClock;
 use tenantdesk_server::{App, Config, admin};
-use tenantdesk_store::{SqliteStore, Store};
+use tenantdesk_store::testing::TestDatabase;
+use tenantdesk_store::{Store, StoreOptions};
+
+/// A test app on the store of this test binary; or, on PostgreSQL with no server configured, a
+/// return from the test (said loudly on stderr, and a failure under CI).
+macro_rules! spawn_app {
+    () => {
+        match crate::helpers::try_spawn_app(module_path!()).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
 
 /// The customer's domains in every test app.
 pub const DOMAIN: &str = "contoso.onmicrosoft.com";
@@ -25,21 +37,32 @@ pub struct TestApp {
     pub admin_token: String,
     pub http: reqwest::Client,
     pub database_url: String,
-    _dir: Arc<tempfile::TempDir>,
+    _database: Arc<Database>,
 }
 
-/// A running server on a fresh database.
-pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = format!("sqlite://{}", dir.path().join("tenantdesk.db").display());
-    spawn_on(&database_url, Arc::new(dir)).await
+/// Where a test's database lives; removed when the test ends.
+#[allow(dead_code)] // held only to be dropped at the end of the test
+enum Database {
+    Sqlite(tempfile::TempDir),
+    Postgres(TestDatabase),
 }
 
-async fn spawn_on(database_url: &str, dir: Arc<tempfile::TempDir>) -> TestApp {
-    let store = SqliteStore::open(database_url).await.expect("open store");
+/// A running server on a fresh database of this test binary's kind (`crate::POSTGRES`).
+pub async fn try_spawn_app(test: &str) -> Option<TestApp> {
+    let (database_url, database) = if crate::POSTGRES {
+        let database = TestDatabase::create(test).await?;
+        (database.url.clone(), Database::Postgres(database))
+    } else {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        (
+            format!("sqlite://{}", dir.path().join("tenantdesk.db").display()),
+            Database::Sqlite(dir),
+        )
+    };
+    let store = open_store(&database_url).await;
     store.migrate().await.expect("migrate");
     let clock = Arc::new(ShiftedClock::default());
-    let app = App::with_clock(Arc::new(store), Config::default(), clock.clone())
+    let app = App::with_clock(Arc::from(store), Config::default(), clock.clone())
         .await
         .expect("app");
     let partner = admin::create_partner(&app, "Fabrikam CSP", Some("portal.fabrikam.com"))
@@ -55,7 +78,7 @@ async fn spawn_on(database_url: &str, dir: Arc<tempfile::TempDir>) -> TestApp {
     .expect("customer");
     let base_url = serve(app.clone()).await;
     let admin_token = token_for(&app, partner.id, Some(AgentRole::AdminAgent));
-    TestApp {
+    Some(TestApp {
         base_url,
         app,
         clock,
@@ -63,9 +86,15 @@ async fn spawn_on(database_url: &str, dir: Arc<tempfile::TempDir>) -> TestApp {
         customer,
         admin_token,
         http: reqwest::Client::new(),
-        database_url: database_url.to_owned(),
-        _dir: dir,
-    }
+        database_url,
+        _database: Arc::new(database),
+    })
+}
+
+async fn open_store(database_url: &str) -> Box<dyn Store> {
+    tenantdesk_store::open(database_url, &StoreOptions::default())
+        .await
+        .expect("open store")
 }
 
 /// Serves `app` on a free port; returns its base URL.
@@ -88,13 +117,17 @@ pub fn token_for(app: &App, partner: PartnerId, role: Option<AgentRole>) -> Stri
 }
 
 impl TestApp {
+    /// A second instance of the application on the same database, with the same clock.
+    pub async fn second_app(&self) -> App {
+        let store = open_store(&self.database_url).await;
+        App::with_clock(Arc::from(store), Config::default(), self.clock.clone())
+            .await
+            .expect("app")
+    }
+
     /// A second server on the same database (another instance behind the load balancer).
     pub async fn second_instance(&self) -> String {
-        let store = SqliteStore::open(&self.database_url).await.expect("open store");
-        let app = App::with_clock(Arc::new(store), Config::default(), self.clock.clone())
-            .await
-            .expect("app");
-        serve(app).await
+        serve(self.second_app().await).await
     }
 
     pub fn cid(&self) -> Uuid {
@@ -160,13 +193,24 @@ impl TestApp {
         self.clock.advance(by);
     }
 
+    /// Every value of a query's one text column, straight from the database.
+    pub async fn column(&self, sql: &'static str) -> Vec<Option<String>> {
+        if crate::POSTGRES {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&pool).await.expect("query")
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&pool).await.expect("query")
+        }
+    }
+
     /// The stored password hashes, straight from the database.
     pub async fn stored_hashes(&self) -> Vec<String> {
-        let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("connect");
-        sqlx::query_scalar("SELECT password_hash FROM users")
-            .fetch_all(&pool)
+        self.column("SELECT password_hash FROM users")
             .await
-            .expect("hashes")
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 

@@ -2,11 +2,11 @@
 
 use reqwest::Method;
 
-use crate::helpers::{assert_error, send, spawn_app, user_counts};
+use crate::helpers::{assert_error, send, user_counts};
 
 #[tokio::test]
 async fn malformed_bodies_are_400s() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
     let bodies: Vec<(&str, Vec<u8>)> = vec![
@@ -47,7 +47,7 @@ async fn malformed_bodies_are_400s() {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let huge = format!(r#"{{"displayName": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
     let (status, _, body) = send(
         &app,
@@ -63,7 +63,7 @@ async fn bodies_over_the_limit_are_413() {
 
 #[tokio::test]
 async fn unknown_fields_are_ignored_and_odd_ids_are_not_found() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = r#"{userPrincipalName: 'eve@contoso.onmicrosoft.com', displayName: 'Eve', usageLocation: 'us',
                    favouriteColour: 'teal', id: 'chosen-by-me', links: {self: null}, objectType: 1,}"#;
     let (status, _, created) = send(
@@ -97,7 +97,7 @@ async fn unknown_fields_are_ignored_and_odd_ids_are_not_found() {
 
 #[tokio::test]
 async fn hostile_headers_are_not_echoed_or_stored() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let long = "r".repeat(500);
     for value in [long.as_str(), "has space", "ünïcode"] {
         let response = app

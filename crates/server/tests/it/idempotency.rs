@@ -2,11 +2,11 @@
 
 use reqwest::Method;
 
-use crate::helpers::{new_user, send, spawn_app, user_counts};
+use crate::helpers::{new_user, send, user_counts};
 
 #[tokio::test]
 async fn a_retried_create_is_replayed_not_repeated() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "retry-1")];
     let (status, first_headers, first) = send(
@@ -58,7 +58,7 @@ async fn a_retried_create_is_replayed_not_repeated() {
 #[tokio::test]
 async fn a_reused_request_id_with_another_body_is_a_new_request() {
     // The seeds use one MS-RequestId for their update and their reset examples.
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let headers = [("MS-RequestId", "b1317092-f087-471e-a637-f66523b2b94c")];
     let url = app.user_url(user.id);
@@ -88,7 +88,7 @@ async fn a_reused_request_id_with_another_body_is_a_new_request() {
 
 #[tokio::test]
 async fn a_retried_delete_answers_204_again() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let headers = [("MS-RequestId", "delete-1")];
     for _ in 0..2 {
@@ -117,7 +117,7 @@ async fn a_retried_delete_answers_204_again() {
 
 #[tokio::test]
 async fn a_retry_landing_on_another_instance_is_replayed() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let second = app.second_instance().await;
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "cross-instance")];
@@ -141,7 +141,7 @@ async fn a_retry_landing_on_another_instance_is_replayed() {
 
 #[tokio::test]
 async fn concurrent_twins_both_get_the_one_answer() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = serde_json::to_string(&new_user("twin")).unwrap();
     let headers = [("MS-RequestId", "twin-1")];
     let url = app.users_url();
@@ -156,7 +156,7 @@ async fn concurrent_twins_both_get_the_one_answer() {
 
 #[tokio::test]
 async fn recorded_answers_expire_after_a_day() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "old")];
     send(

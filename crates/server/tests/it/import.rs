@@ -11,7 +11,7 @@ use tenantdesk_domain::{
 };
 use tenantdesk_store::CustomerScope;
 
-use crate::helpers::{DOMAIN, TestApp, assert_error, send, spawn_app, user_counts};
+use crate::helpers::{DOMAIN, TestApp, assert_error, send, user_counts};
 
 const HEADER: &str = "First name,Last name,Display name,Email,Status update";
 
@@ -50,7 +50,7 @@ async fn upload(
 
 #[tokio::test]
 async fn each_seed_rule_fails_the_upload_and_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     app.create_user("taken").await;
     let long = "x".repeat(51);
     let valid = format!("Ana,Lima,Ana Lima,ana@{DOMAIN},");
@@ -154,7 +154,7 @@ async fn each_seed_rule_fails_the_upload_and_creates_nothing() {
 
 #[tokio::test]
 async fn a_file_of_100_users_creates_them_all_with_temporary_passwords() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (status, _, answer) = upload(&app, "usageLocation=gb", &file(&users(100)), &app.admin_token).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["totalCount"], 100);
@@ -202,7 +202,7 @@ async fn a_file_of_100_users_creates_them_all_with_temporary_passwords() {
 
 #[tokio::test]
 async fn the_downloaded_file_is_the_upload_with_status_and_passwords() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     // As a spreadsheet writes it: a BOM, CRLF, another header case, quoted values.
     let upload_text = format!(
         "\u{feff}FIRST NAME,last name,Display Name,EMAIL,status update\r\n\"Ana, Maria\",Lima,Ana Lima,ana@{DOMAIN},\r\nBen,,Ben Carter,ben@{DOMAIN},\r\n"
@@ -254,7 +254,7 @@ async fn the_downloaded_file_is_the_upload_with_status_and_passwords() {
 
 #[tokio::test]
 async fn validate_only_checks_and_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let result = sdk
         .customers()
@@ -278,7 +278,7 @@ async fn validate_only_checks_and_creates_nothing() {
 
 #[tokio::test]
 async fn only_admin_agents_upload() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     for (token, code) in [
         (app.token(AgentRole::HelpdeskAgent), 900_150),
         (app.token(AgentRole::SalesAgent), 900_150),
@@ -294,7 +294,7 @@ async fn only_admin_agents_upload() {
 
 #[tokio::test]
 async fn a_conflicting_create_during_the_upload_leaves_nothing_of_the_file() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let scope = CustomerScope {
         partner: app.partner,
         customer: app.customer.id,
@@ -343,7 +343,7 @@ async fn a_conflicting_create_during_the_upload_leaves_nothing_of_the_file() {
 
 #[tokio::test]
 async fn the_runtime_keeps_serving_during_an_upload() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = file(&users(100));
     let upload = upload(&app, "usageLocation=US", &body, &app.admin_token);
     let meanwhile = async {

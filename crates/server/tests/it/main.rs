@@ -4,6 +4,10 @@
 // Tests unwrap freely: a failed unwrap is a failed test, with the value in its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// This binary runs the tests on SQLite; `it_postgres` runs the same modules on PostgreSQL.
+pub const POSTGRES: bool = false;
+
+#[macro_use]
 mod helpers;
 
 mod audit;

@@ -2,11 +2,11 @@
 
 use reqwest::Method;
 
-use crate::helpers::{assert_error, send, spawn_app};
+use crate::helpers::{assert_error, send};
 
 #[tokio::test]
 async fn health_and_readiness() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     for path in ["/healthz", "/readyz"] {
         let (status, _, body) = send(&app, Method::GET, &app.url(path), None, &[], None).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("ok")), "{path}");
@@ -15,7 +15,7 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (status, headers, doc) = send(&app, Method::GET, &app.url("/openapi.json"), None, &[], None).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/json; charset=utf-8");
@@ -43,7 +43,7 @@ async fn the_openapi_document_describes_every_route() {
 
 #[tokio::test]
 async fn paths_match_case_insensitively_and_with_a_trailing_slash() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     for path in [
         format!("/v1/Customers/{}/users/{}", app.cid(), user.id),
@@ -71,7 +71,7 @@ async fn paths_match_case_insensitively_and_with_a_trailing_slash() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_format() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (status, headers, body) = send(
         &app,
         Method::GET,
@@ -97,7 +97,7 @@ async fn unknown_routes_and_methods_answer_in_the_error_format() {
 
 #[tokio::test]
 async fn ids_are_echoed_or_generated() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (_, headers, _) = send(
         &app,
         Method::GET,

@@ -4,14 +4,14 @@ use chrono::TimeDelta;
 use reqwest::Method;
 use tenantdesk_client::{CustomerUserRequest, Uuid};
 
-use crate::helpers::{assert_error, new_user, send, spawn_app};
+use crate::helpers::{assert_error, new_user, send};
 
 const COMPANY_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
 const HELPDESK_ADMIN: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
 
 #[tokio::test]
 async fn a_tenant_has_the_entra_role_templates() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let roles = app
         .sdk()
         .customers()
@@ -47,7 +47,7 @@ async fn a_tenant_has_the_entra_role_templates() {
 
 #[tokio::test]
 async fn members_are_added_listed_paged_and_removed() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let customer = sdk.customers().by_id(app.cid());
     let helpdesk = customer.directory_roles().by_id(HELPDESK_ADMIN.parse().unwrap());
@@ -102,7 +102,7 @@ async fn members_are_added_listed_paged_and_removed() {
 
 #[tokio::test]
 async fn the_dotnet_sdk_body_is_accepted() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let url = app.url(&format!(
         "/v1/customers/{}/directoryroles/{COMPANY_ADMIN}/usermembers",
@@ -120,7 +120,7 @@ async fn the_dotnet_sdk_body_is_accepted() {
 
 #[tokio::test]
 async fn bad_membership_requests() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let members = |role: &str| {
         app.url(&format!(
@@ -169,7 +169,7 @@ async fn bad_membership_requests() {
 
 #[tokio::test]
 async fn a_deleted_user_keeps_its_roles_until_purged() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let customer = sdk.customers().by_id(app.cid());
     let admin_role = customer.directory_roles().by_id(COMPANY_ADMIN.parse().unwrap());

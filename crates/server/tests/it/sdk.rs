@@ -13,7 +13,7 @@ use tenantdesk_client::{CustomerUserRequest, Partner};
 use tenantdesk_domain::{DisplayName, UsageLocation, User, UserId, UserPrincipalName, UserState};
 use tenantdesk_store::CustomerScope;
 
-use crate::helpers::{DOMAIN, TestApp, new_user, spawn_app, user_counts};
+use crate::helpers::{DOMAIN, TestApp, new_user, user_counts};
 
 /// What the proxy does to the first request it sees.
 #[derive(Clone, Copy)]
@@ -100,7 +100,7 @@ fn sdk(url: &str, app: &TestApp) -> Partner {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_retried_safely() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (url, seen) = proxy(&app, Fault::LoseFirstResponse).await;
     let client = sdk(&url, &app);
     let created = client
@@ -123,7 +123,7 @@ async fn a_create_whose_answer_was_lost_is_retried_safely() {
 
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (url, seen) = proxy(&app, Fault::TooManyFirst).await;
     let client = sdk(&url, &app);
     let started = Instant::now();
@@ -144,7 +144,7 @@ async fn a_429_is_retried_after_its_retry_after() {
 
 #[tokio::test]
 async fn client_errors_are_never_retried() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     app.create_user("taken").await;
     let (url, seen) = proxy(&app, Fault::None).await;
     let client = sdk(&url, &app);
@@ -216,7 +216,7 @@ async fn transport_errors_are_retried_then_reported() {
 
 #[tokio::test]
 async fn the_stream_pages_through_a_thousand_users() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     // Stored directly: this test is about paging, not about hashing a thousand passwords.
     let scope = CustomerScope {
         partner: app.partner,
@@ -278,7 +278,7 @@ async fn the_stream_pages_through_a_thousand_users() {
 
 #[tokio::test]
 async fn reset_password_without_a_password_generates_one() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     // A one-letter name: a password containing it is refused, so the generator must avoid it.
     let user = app.create_user("z").await;
     let sdk = app.sdk();

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value;
 use tenantdesk_server::admin;
 
-use crate::helpers::{TestApp, send, spawn_app, token_for};
+use crate::helpers::{TestApp, send, token_for};
 
 /// "Create a user by using the REST API method" (seed 004), verbatim.
 const CREATE_BODY: &str = r#"{
@@ -95,7 +95,7 @@ async fn create_seed_user(app: &TestApp, users: &str, token: &str) -> (String, V
 
 #[tokio::test]
 async fn create_as_the_seed_prints_it_rejects_the_placeholder_country() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (users, token) = seed_customer(&app).await;
     let (status, headers, body) = send(
         &app,
@@ -121,7 +121,7 @@ async fn create_as_the_seed_prints_it_rejects_the_placeholder_country() {
 
 #[tokio::test]
 async fn create_with_the_placeholder_filled_answers_like_the_seed() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (users, token) = seed_customer(&app).await;
     let (url, user) = create_seed_user(&app, &users, &token).await;
     let id = user["id"].as_str().unwrap();
@@ -152,7 +152,7 @@ async fn create_with_the_placeholder_filled_answers_like_the_seed() {
 
 #[tokio::test]
 async fn update_as_the_seed_prints_it_rejects_the_placeholder_then_updates() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (users, token) = seed_customer(&app).await;
     let (url, _) = create_seed_user(&app, &users, &token).await;
     let (status, headers, body) = send(
@@ -179,7 +179,7 @@ async fn update_as_the_seed_prints_it_rejects_the_placeholder_then_updates() {
 
 #[tokio::test]
 async fn reset_password_as_the_seed_prints_it() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (users, token) = seed_customer(&app).await;
     let (url, _) = create_seed_user(&app, &users, &token).await;
     let (status, headers, user) = send(
@@ -217,7 +217,7 @@ async fn reset_password_as_the_seed_prints_it() {
 
 #[tokio::test]
 async fn delete_then_restore_as_the_seed_prints_them() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let (users, token) = seed_customer(&app).await;
     let (url, _) = create_seed_user(&app, &users, &token).await;
 

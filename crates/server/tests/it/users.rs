@@ -4,11 +4,11 @@ use chrono::TimeDelta;
 use reqwest::Method;
 use tenantdesk_client::{CustomerUserRequest, PasswordProfile, UserState};
 
-use crate::helpers::{DOMAIN, OTHER_DOMAIN, assert_error, new_user, send, spawn_app, user_counts};
+use crate::helpers::{DOMAIN, OTHER_DOMAIN, assert_error, new_user, send, user_counts};
 
 #[tokio::test]
 async fn a_user_created_without_a_password_gets_a_temporary_one_once() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let request = CustomerUserRequest {
         password_profile: None,
         ..new_user("ana")
@@ -47,7 +47,7 @@ async fn a_user_created_without_a_password_gets_a_temporary_one_once() {
 
 #[tokio::test]
 async fn patch_changes_only_what_is_given() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let sdk = app.sdk();
     let ops = sdk.customers().by_id(app.cid()).users().by_id(user.id);
@@ -136,7 +136,7 @@ async fn patch_changes_only_what_is_given() {
 
 #[tokio::test]
 async fn a_password_only_profile_sets_the_flag_and_the_password_is_checked_against_the_upn() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let sdk = app.sdk();
     let ops = sdk.customers().by_id(app.cid()).users().by_id(user.id);
@@ -163,7 +163,7 @@ async fn a_password_only_profile_sets_the_flag_and_the_password_is_checked_again
 
 #[tokio::test]
 async fn deleted_users_are_gone_except_for_the_deleted_list_and_restore() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let sdk = app.sdk();
     let users = sdk.customers().by_id(app.cid()).users();
@@ -198,7 +198,7 @@ async fn deleted_users_are_gone_except_for_the_deleted_list_and_restore() {
 
 #[tokio::test]
 async fn restore_conflicts_when_the_upn_was_taken_meanwhile() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     let sdk = app.sdk();
     let users = sdk.customers().by_id(app.cid()).users();
@@ -214,7 +214,7 @@ async fn restore_conflicts_when_the_upn_was_taken_meanwhile() {
 
 #[tokio::test]
 async fn restore_is_possible_for_thirty_days_then_the_purge_removes_the_user() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let users = sdk.customers().by_id(app.cid()).users();
     let early = app.create_user("early").await;
@@ -246,7 +246,7 @@ async fn restore_is_possible_for_thirty_days_then_the_purge_removes_the_user() {
 
 #[tokio::test]
 async fn purges_on_two_instances_at_once_remove_each_user_once() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let sdk = app.sdk();
     let users = sdk.customers().by_id(app.cid()).users();
     for i in 0..6 {
@@ -254,11 +254,7 @@ async fn purges_on_two_instances_at_once_remove_each_user_once() {
         users.by_id(user.id).delete().await.unwrap();
     }
     app.advance(TimeDelta::days(31));
-    let store = tenantdesk_store::SqliteStore::open(&app.database_url).await.unwrap();
-    let config = tenantdesk_server::Config::default();
-    let other = tenantdesk_server::App::with_clock(std::sync::Arc::new(store), config, app.clock.clone())
-        .await
-        .unwrap();
+    let other = app.second_app().await;
     let (a, b) = tokio::join!(
         tenantdesk_server::purge::purge_once(&app.app, 30),
         tenantdesk_server::purge::purge_once(&other, 30)
@@ -269,7 +265,7 @@ async fn purges_on_two_instances_at_once_remove_each_user_once() {
 
 #[tokio::test]
 async fn upns_are_unique_among_active_users_case_insensitively() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     app.create_user("ana").await;
     let sdk = app.sdk();
     let err = sdk
@@ -295,7 +291,7 @@ async fn upns_are_unique_among_active_users_case_insensitively() {
 
 #[tokio::test]
 async fn concurrent_creates_of_one_upn_give_one_user() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let second = app.second_instance().await;
     let first = app.sdk();
     let other = tenantdesk_client::Partner::new(&second, &app.admin_token).unwrap();

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{DOMAIN, TestApp, assert_error, send, spawn_app, user_counts};
+use crate::helpers::{DOMAIN, TestApp, assert_error, send, user_counts};
 
 fn valid() -> Value {
     json!({
@@ -46,7 +46,7 @@ async fn check(app: &TestApp, pointer: &str, value: Option<Value>, expected: &st
 
 #[tokio::test]
 async fn each_rule_rejects_the_create() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let long = |n: usize| Value::String("x".repeat(n));
     let cases: Vec<(&str, Option<Value>, &str)> = vec![
         (
@@ -122,7 +122,7 @@ async fn each_rule_rejects_the_create() {
 
 #[tokio::test]
 async fn every_problem_is_listed_at_once() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = json!({ "userPrincipalName": "nope", "displayName": "x".repeat(60), "usageLocation": "Mars" });
     let (status, _, answer) = send(
         &app,
@@ -149,7 +149,7 @@ async fn every_problem_is_listed_at_once() {
 
 #[tokio::test]
 async fn the_limits_themselves_are_accepted() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let body = json!({
         "userPrincipalName": format!("{}@{DOMAIN}", "a".repeat(64)),
         "firstName": "f".repeat(50),
@@ -173,7 +173,7 @@ async fn the_limits_themselves_are_accepted() {
 
 #[tokio::test]
 async fn updates_are_validated_too() {
-    let app = spawn_app().await;
+    let app = spawn_app!();
     let user = app.create_user("ana").await;
     for (body, field) in [
         (json!({ "displayName": "x".repeat(51) }), "displayName"),

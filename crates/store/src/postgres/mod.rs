@@ -78,7 +78,6 @@ fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(row: &'r PgRow,
     row.try_get(column).map_err(translate)
 }
 
-
 macro_rules! user_columns {
     () => {
         "customer_id, id, upn, first_name, last_name, display_name, usage_location, state, \
@@ -191,27 +190,34 @@ impl Store for PostgresStore {
         Ok(Some(Partner {
             id,
             name: CompanyName::parse(&get::<String>(&row, "name")?).map_err(corrupt("partner name"))?,
-            portal_domain: portal.map(|p| PortalDomain::parse(&p)).transpose().map_err(corrupt("portal"))?,
+            portal_domain: portal
+                .map(|p| PortalDomain::parse(&p))
+                .transpose()
+                .map_err(corrupt("portal"))?,
             created_at: get(&row, "created_at")?,
         }))
     }
 
     async fn customers(&self, partner: PartnerId) -> Result<Vec<Customer>> {
-        let rows = sqlx::query(customer_select!("WHERE c.partner_id = $1 ORDER BY c.created_at, c.id, d.position"))
-            .bind(partner.as_uuid())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(translate)?;
+        let rows = sqlx::query(customer_select!(
+            "WHERE c.partner_id = $1 ORDER BY c.created_at, c.id, d.position"
+        ))
+        .bind(partner.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
         customers_from_rows(&rows)
     }
 
     async fn customer(&self, partner: PartnerId, id: CustomerId) -> Result<Option<Customer>> {
-        let rows = sqlx::query(customer_select!("WHERE c.partner_id = $1 AND c.id = $2 ORDER BY d.position"))
-            .bind(partner.as_uuid())
-            .bind(id.as_uuid())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(translate)?;
+        let rows = sqlx::query(customer_select!(
+            "WHERE c.partner_id = $1 AND c.id = $2 ORDER BY d.position"
+        ))
+        .bind(partner.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
         Ok(customers_from_rows(&rows)?.pop())
     }
 
@@ -248,15 +254,33 @@ impl Store for PostgresStore {
             ($column:literal, $cmp:literal, $dir:literal) => {
                 (
                     concat!(
-                        "SELECT ", user_columns!(),
+                        "SELECT ",
+                        user_columns!(),
                         " FROM users WHERE customer_id = $1 AND partner_id = $2 AND state = $3",
-                        " ORDER BY ", $column, " ", $dir, ", id ", $dir, " LIMIT $4"
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT $4"
                     ),
                     concat!(
-                        "SELECT ", user_columns!(),
+                        "SELECT ",
+                        user_columns!(),
                         " FROM users WHERE customer_id = $1 AND partner_id = $2 AND state = $3",
-                        " AND (", $column, ", id) ", $cmp, " ($5, $6)",
-                        " ORDER BY ", $column, " ", $dir, ", id ", $dir, " LIMIT $4"
+                        " AND (",
+                        $column,
+                        ", id) ",
+                        $cmp,
+                        " ($5, $6)",
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT $4"
                     ),
                 )
             };

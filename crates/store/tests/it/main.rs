@@ -21,7 +21,9 @@ async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
 /// A migrated PostgreSQL store on a database of its own, or `None` when no server is configured.
 async fn postgres(test: &str) -> Option<(Box<dyn Store>, TestDatabase)> {
     let database = TestDatabase::create(test).await?;
-    let store = PostgresStore::open(&database.url, &StoreOptions::default()).await.expect("open postgres store");
+    let store = PostgresStore::open(&database.url, &StoreOptions::default())
+        .await
+        .expect("open postgres store");
     store.migrate().await.expect("migrate");
     Some((Box::new(store), database))
 }
