@@ -904,3 +904,85 @@ fn remove_asks_first_on_a_terminal() {
     );
     server.stop();
 }
+
+#[tokio::test]
+async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
+    let Some(target) = tenantdesk_store::testing::TestDatabase::create("copy").await else { return };
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let partner = Partner::new(&server.url, &token).unwrap();
+    let users = partner.customers().by_id(customer.parse().unwrap()).users();
+    let request = |local: &str| CustomerUserRequest {
+        user_principal_name: Some(format!("{local}@contoso.onmicrosoft.com")),
+        display_name: Some(local.to_owned()),
+        usage_location: Some("US".to_owned()),
+        directory_role_ids: Some(vec!["729827e3-9c14-49f7-bb1b-9608f156bbb8".to_owned()]),
+        ..CustomerUserRequest::default()
+    };
+    let ana = users.create(&request("ana")).await.unwrap();
+    let ben = users.create(&request("ben")).await.unwrap();
+    users.by_id(ben.id).delete().await.unwrap();
+    server.stop();
+
+    let data = cwd.path().join("tenantdesk-data");
+    let copied = ok(&tenantdesk(&data, &["copy", "--to", &target.url]));
+    assert!(copied.contains("users: 2") && copied.contains("role_members: 2"), "{copied}");
+    let again = tenantdesk(&data, &["copy", "--to", &target.url]);
+    assert!(!again.status.success(), "a second copy into the same database is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+
+    // The PostgreSQL installation serves the same data, and accepts the tokens issued before.
+    let log = cwd.path().join("postgres.log");
+    let moved = Server::start(cwd.path(), &["--database", &target.url], &log);
+    let partner = Partner::new(&moved.url, &token).unwrap();
+    let users = partner.customers().by_id(customer.parse().unwrap()).users();
+    let active: Vec<_> = users.list().try_collect().await.unwrap();
+    let deleted: Vec<_> = users.deleted().try_collect().await.unwrap();
+    assert_eq!((active.len(), active[0].id), (1, ana.id));
+    assert_eq!((deleted.len(), deleted[0].id), (1, ben.id));
+    assert_eq!(users.by_id(ana.id).directory_roles().await.unwrap().total_count, 1);
+    users.by_id(ben.id).restore().await.unwrap();
+    let audit = partner.audit_records(&tenantdesk_client::AuditQuery::default()).await.unwrap();
+    assert!(audit.items.iter().any(|r| r.operation_type == "DeleteCustomerUser"), "the audit log came along");
+    moved.stop();
+
+    // The administration commands work on PostgreSQL too.
+    let pg = ["--database", target.url.as_str()];
+    let other = ok(&tenantdesk(&data, &[&pg[..], &["partner", "new", "--name", "Northwind"]].concat()));
+    let other = other.trim();
+    ok(&tenantdesk(&data, &[&pg[..], &["customer", "new", "--partner", other, "--domain", "northwind.onmicrosoft.com"]].concat()));
+    let issued = ok(&tenantdesk(&data, &[&pg[..], &["token", "issue", "--partner", other, "--app-only"]].concat()));
+    assert_eq!(issued.trim().split('.').count(), 3);
+    ok(&tenantdesk(&data, &[&pg[..], &["migrate"]].concat()));
+    assert_eq!(ok(&tenantdesk(&data, &[&pg[..], &["purge"]].concat())).trim(), "0");
+}
+
+#[tokio::test]
+async fn a_database_password_never_reaches_a_log_or_an_error() {
+    let Some(database) = tenantdesk_store::testing::TestDatabase::create("database password").await else { return };
+    let secret = "Sup3r-Secret-DbPass";
+    // Trust authentication accepts any password: the URL carries one all the same.
+    let with_password = database.url.replacen("postgres@", &format!("postgres:{secret}@"), 1);
+    assert!(with_password.contains(secret), "{with_password}");
+    let cwd = tempfile::tempdir().unwrap();
+
+    let missing = with_password.replace("tenantdesk_test_", "tenantdesk_missing_");
+    let failed = tenantdesk(cwd.path(), &["--database", &missing, "migrate"]);
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("postgres:***@") && !stderr.contains(secret), "{stderr}");
+
+    let partner = stdout_of(&tenantdesk(cwd.path(), &["--database", &with_password, "partner", "new", "--name", "F"]));
+    let log = cwd.path().join("server.log");
+    let server = Server::start(cwd.path(), &["--database", &with_password], &log);
+    let token = stdout_of(&tenantdesk(
+        cwd.path(),
+        &["--database", &with_password, "token", "issue", "--partner", &partner, "--app-only"],
+    ));
+    let listed = reqwest::Client::new().get(format!("{}/v1/customers", server.url)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(listed.status(), 200);
+    server.stop();
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.contains("request completed"), "the log was written");
+    assert!(!log_text.contains(secret), "the database password reached the log");
+}
