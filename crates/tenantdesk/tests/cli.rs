@@ -789,6 +789,7 @@ fn every_command_has_help_with_an_example_and_completions() {
     let commands: &[&[&str]] = &[
         &["serve"],
         &["migrate"],
+        &["copy"],
         &["purge"],
         &["partner", "new"],
         &["customer", "new"],
@@ -907,7 +908,9 @@ fn remove_asks_first_on_a_terminal() {
 
 #[tokio::test]
 async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
-    let Some(target) = tenantdesk_store::testing::TestDatabase::create("copy").await else { return };
+    let Some(target) = tenantdesk_store::testing::TestDatabase::create("copy").await else {
+        return;
+    };
     let cwd = tempfile::tempdir().unwrap();
     let (server, customer, token) = served(cwd.path());
     let partner = Partner::new(&server.url, &token).unwrap();
@@ -926,9 +929,15 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
 
     let data = cwd.path().join("tenantdesk-data");
     let copied = ok(&tenantdesk(&data, &["copy", "--to", &target.url]));
-    assert!(copied.contains("users: 2") && copied.contains("role_members: 2"), "{copied}");
+    assert!(
+        copied.contains("users: 2") && copied.contains("role_members: 2"),
+        "{copied}"
+    );
     let again = tenantdesk(&data, &["copy", "--to", &target.url]);
-    assert!(!again.status.success(), "a second copy into the same database is refused");
+    assert!(
+        !again.status.success(),
+        "a second copy into the same database is refused"
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 
     // The PostgreSQL installation serves the same data, and accepts the tokens issued before.
@@ -942,16 +951,42 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
     assert_eq!((deleted.len(), deleted[0].id), (1, ben.id));
     assert_eq!(users.by_id(ana.id).directory_roles().await.unwrap().total_count, 1);
     users.by_id(ben.id).restore().await.unwrap();
-    let audit = partner.audit_records(&tenantdesk_client::AuditQuery::default()).await.unwrap();
-    assert!(audit.items.iter().any(|r| r.operation_type == "DeleteCustomerUser"), "the audit log came along");
+    let audit = partner
+        .audit_records(&tenantdesk_client::AuditQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        audit.items.iter().any(|r| r.operation_type == "DeleteCustomerUser"),
+        "the audit log came along"
+    );
     moved.stop();
 
     // The administration commands work on PostgreSQL too.
     let pg = ["--database", target.url.as_str()];
-    let other = ok(&tenantdesk(&data, &[&pg[..], &["partner", "new", "--name", "Northwind"]].concat()));
+    let other = ok(&tenantdesk(
+        &data,
+        &[&pg[..], &["partner", "new", "--name", "Northwind"]].concat(),
+    ));
     let other = other.trim();
-    ok(&tenantdesk(&data, &[&pg[..], &["customer", "new", "--partner", other, "--domain", "northwind.onmicrosoft.com"]].concat()));
-    let issued = ok(&tenantdesk(&data, &[&pg[..], &["token", "issue", "--partner", other, "--app-only"]].concat()));
+    ok(&tenantdesk(
+        &data,
+        &[
+            &pg[..],
+            &[
+                "customer",
+                "new",
+                "--partner",
+                other,
+                "--domain",
+                "northwind.onmicrosoft.com",
+            ],
+        ]
+        .concat(),
+    ));
+    let issued = ok(&tenantdesk(
+        &data,
+        &[&pg[..], &["token", "issue", "--partner", other, "--app-only"]].concat(),
+    ));
     assert_eq!(issued.trim().split('.').count(), 3);
     ok(&tenantdesk(&data, &[&pg[..], &["migrate"]].concat()));
     assert_eq!(ok(&tenantdesk(&data, &[&pg[..], &["purge"]].concat())).trim(), "0");
@@ -959,7 +994,9 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
 
 #[tokio::test]
 async fn a_database_password_never_reaches_a_log_or_an_error() {
-    let Some(database) = tenantdesk_store::testing::TestDatabase::create("database password").await else { return };
+    let Some(database) = tenantdesk_store::testing::TestDatabase::create("database password").await else {
+        return;
+    };
     let secret = "Sup3r-Secret-DbPass";
     // Trust authentication accepts any password: the URL carries one all the same.
     let with_password = database.url.replacen("postgres@", &format!("postgres:{secret}@"), 1);
@@ -972,14 +1009,30 @@ async fn a_database_password_never_reaches_a_log_or_an_error() {
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("postgres:***@") && !stderr.contains(secret), "{stderr}");
 
-    let partner = stdout_of(&tenantdesk(cwd.path(), &["--database", &with_password, "partner", "new", "--name", "F"]));
+    let partner = stdout_of(&tenantdesk(
+        cwd.path(),
+        &["--database", &with_password, "partner", "new", "--name", "F"],
+    ));
     let log = cwd.path().join("server.log");
     let server = Server::start(cwd.path(), &["--database", &with_password], &log);
     let token = stdout_of(&tenantdesk(
         cwd.path(),
-        &["--database", &with_password, "token", "issue", "--partner", &partner, "--app-only"],
+        &[
+            "--database",
+            &with_password,
+            "token",
+            "issue",
+            "--partner",
+            &partner,
+            "--app-only",
+        ],
     ));
-    let listed = reqwest::Client::new().get(format!("{}/v1/customers", server.url)).bearer_auth(&token).send().await.unwrap();
+    let listed = reqwest::Client::new()
+        .get(format!("{}/v1/customers", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listed.status(), 200);
     server.stop();
     let log_text = std::fs::read_to_string(&log).unwrap();

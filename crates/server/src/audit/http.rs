@@ -7,7 +7,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tenantdesk_domain::{AuditRecord, Operation, Outcome};
 use tenantdesk_store::AuditQuery;
-use tenantdesk_wire::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link};
+use tenantdesk_wire::{Attributes, Collection, ErrorBody};
 
 use crate::auth::Caller;
 use crate::http::json_response;
@@ -160,22 +160,6 @@ pub async fn list_audit_records(
     };
     let page = super::list(&app, &caller, audit_query).await?;
     let base = format!("/auditrecords?size={}", page.query.limit);
-    let collection = Collection {
-        total_count: page.records.len(),
-        items: page.records.iter().map(render).collect(),
-        links: CollectionLinks {
-            self_link: Link::get(base.clone()),
-            next: page.next.as_ref().map(|token| Link {
-                uri: format!("{base}&seekOperation=Next"),
-                method: "GET".to_owned(),
-                headers: vec![KeyValue {
-                    key: "MS-ContinuationToken".to_owned(),
-                    value: token.clone(),
-                }],
-            }),
-        },
-        continuation_token: page.next,
-        attributes: Attributes::of("Collection"),
-    };
+    let collection = crate::http::page(page.records.iter().map(render).collect(), base, page.next);
     Ok(json_response(StatusCode::OK, &collection))
 }

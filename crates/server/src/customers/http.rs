@@ -4,9 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use tenantdesk_domain::{Customer, Operation};
-use tenantdesk_wire::{
-    Attributes, Collection, CollectionLinks, CompanyProfile, CustomerRequest, ErrorBody, Link, ResourceLinks,
-};
+use tenantdesk_wire::{Attributes, Collection, CompanyProfile, CustomerRequest, ErrorBody, Link, ResourceLinks};
 
 use crate::audit::Attempt;
 use crate::auth::Caller;
@@ -71,16 +69,7 @@ pub async fn create_customer(
 )]
 pub async fn list_customers(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
     let customers = super::list(&app, &caller).await?;
-    let collection = Collection {
-        total_count: customers.len(),
-        items: customers.iter().map(render).collect(),
-        continuation_token: None,
-        links: CollectionLinks {
-            self_link: Link::get("/customers"),
-            next: None,
-        },
-        attributes: Attributes::of("Collection"),
-    };
+    let collection = crate::http::page(customers.iter().map(render).collect(), "/customers".to_owned(), None);
     Ok(json_response(StatusCode::OK, &collection))
 }
 

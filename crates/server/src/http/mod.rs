@@ -26,6 +26,31 @@ pub use path::{CustomerPath, MemberPath, RolePath, UserPath};
 
 use crate::{App, AppError, audit, customers, import, roles, users};
 
+/// A page of a collection in Partner Center's shape: `self` is `base` (the path and query of the
+/// listing, without `/v1`), and when a continuation token is given, `next` is `base` with
+/// `seekOperation=Next` and the token in the `MS-ContinuationToken` header.
+pub fn page<T>(items: Vec<T>, base: String, next: Option<String>) -> tenantdesk_wire::Collection<T> {
+    use tenantdesk_wire::{Attributes, CollectionLinks, KeyValue, Link};
+    let separator = if base.contains('?') { '&' } else { '?' };
+    tenantdesk_wire::Collection {
+        total_count: items.len(),
+        items,
+        links: CollectionLinks {
+            next: next.as_ref().map(|token| Link {
+                uri: format!("{base}{separator}seekOperation=Next"),
+                method: "GET".to_owned(),
+                headers: vec![KeyValue {
+                    key: "MS-ContinuationToken".to_owned(),
+                    value: token.clone(),
+                }],
+            }),
+            self_link: Link::get(base),
+        },
+        continuation_token: next,
+        attributes: Attributes::of("Collection"),
+    }
+}
+
 /// `Content-Type` of every JSON response.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 

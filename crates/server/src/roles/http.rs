@@ -5,9 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tenantdesk_domain::{DirectoryRole, Operation, User};
-use tenantdesk_wire::{
-    Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, UserMember, UserMemberRequest,
-};
+use tenantdesk_wire::{Attributes, Collection, ErrorBody, UserMember, UserMemberRequest};
 
 use crate::audit::Attempt;
 use crate::auth::Caller;
@@ -35,16 +33,7 @@ fn render_member(user: &User, role: &DirectoryRole) -> UserMember {
 }
 
 fn roles_collection(roles: &[&DirectoryRole], self_uri: String) -> Collection<tenantdesk_wire::DirectoryRole> {
-    Collection {
-        total_count: roles.len(),
-        items: roles.iter().map(|role| render_role(role)).collect(),
-        continuation_token: None,
-        links: CollectionLinks {
-            self_link: Link::get(self_uri),
-            next: None,
-        },
-        attributes: Attributes::of("Collection"),
-    }
+    crate::http::page(roles.iter().map(|role| render_role(role)).collect(), self_uri, None)
 }
 
 /// List the directory roles of a customer
@@ -119,23 +108,8 @@ pub async fn list_members(
         "/customers/{customer}/directoryroles/{role}/usermembers?size={}",
         page.size
     );
-    let collection = Collection {
-        total_count: page.users.len(),
-        items: page.users.iter().map(|u| render_member(u, page.role)).collect(),
-        links: CollectionLinks {
-            self_link: Link::get(base.clone()),
-            next: page.next.as_ref().map(|token| Link {
-                uri: format!("{base}&seekOperation=Next"),
-                method: "GET".to_owned(),
-                headers: vec![KeyValue {
-                    key: "MS-ContinuationToken".to_owned(),
-                    value: token.clone(),
-                }],
-            }),
-        },
-        continuation_token: page.next,
-        attributes: Attributes::of("Collection"),
-    };
+    let members = page.users.iter().map(|u| render_member(u, page.role)).collect();
+    let collection = crate::http::page(members, base, page.next);
     Ok(json_response(StatusCode::OK, &collection))
 }
 

@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tenantdesk_domain::{Operation, Password, User};
 use tenantdesk_wire::{
-    Attributes, Collection, CollectionLinks, CustomerUser, CustomerUserRequest, ErrorBody, KeyValue, Link,
-    PasswordProfile, ResourceLinks, UserState,
+    Attributes, Collection, CustomerUser, CustomerUserRequest, ErrorBody, Link, PasswordProfile, ResourceLinks,
+    UserState,
 };
 
 use crate::audit::Attempt;
@@ -145,23 +145,7 @@ pub async fn list_users(
     let page = super::list(&app, &caller, customer, user_query).await?;
 
     let base = format!("/customers/{customer}/users?size={}", page.query.limit);
-    let collection = Collection {
-        total_count: page.users.len(),
-        items: page.users.iter().map(|u| render(u, None)).collect(),
-        links: CollectionLinks {
-            self_link: Link::get(base.clone()),
-            next: page.next.as_ref().map(|token| Link {
-                uri: format!("{base}&seekOperation=Next"),
-                method: "GET".to_owned(),
-                headers: vec![KeyValue {
-                    key: "MS-ContinuationToken".to_owned(),
-                    value: token.clone(),
-                }],
-            }),
-        },
-        continuation_token: page.next,
-        attributes: Attributes::of("Collection"),
-    };
+    let collection = crate::http::page(page.users.iter().map(|u| render(u, None)).collect(), base, page.next);
     Ok(json_response(StatusCode::OK, &collection))
 }
 
