@@ -193,6 +193,33 @@ impl TestApp {
         self.clock.advance(by);
     }
 
+    /// An active user `upn` of the customer, as the store holds it, not yet stored.
+    pub fn bare_user(&self, upn: &str, display_name: &str) -> tenantdesk_domain::User {
+        let now = chrono::Utc::now();
+        tenantdesk_domain::User {
+            id: tenantdesk_domain::UserId::new(),
+            customer: self.customer.id,
+            upn: tenantdesk_domain::UserPrincipalName::parse(upn).expect("a UPN"),
+            first_name: None,
+            last_name: None,
+            display_name: tenantdesk_domain::DisplayName::parse(display_name).expect("a display name"),
+            usage_location: tenantdesk_domain::UsageLocation::parse("US").expect("a location"),
+            state: tenantdesk_domain::UserState::Active,
+            soft_deleted_at: None,
+            force_change_password: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The customer's scope in the store.
+    pub fn scope(&self) -> tenantdesk_store::CustomerScope {
+        tenantdesk_store::CustomerScope {
+            partner: self.partner,
+            customer: self.customer.id,
+        }
+    }
+
     /// Every value of a query's one text column, straight from the database.
     pub async fn column(&self, sql: &'static str) -> Vec<Option<String>> {
         if crate::POSTGRES {
@@ -213,6 +240,9 @@ impl TestApp {
             .collect()
     }
 }
+
+/// A well-formed Argon2id PHC string, for users stored directly by tests that do not sign in.
+pub const STORED_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
 
 /// The body of a valid new user `local@contoso.onmicrosoft.com`.
 pub fn new_user(local: &str) -> CustomerUserRequest {

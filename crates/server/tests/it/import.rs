@@ -3,15 +3,11 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use reqwest::Method;
 use tenantdesk_client::AuditQuery;
-use tenantdesk_domain::{
-    AgentRole, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState,
-};
-use tenantdesk_store::CustomerScope;
+use tenantdesk_domain::{AgentRole, UserPrincipalName};
 
-use crate::helpers::{DOMAIN, TestApp, assert_error, send, user_counts};
+use crate::helpers::{DOMAIN, STORED_HASH, TestApp, assert_error, send, user_counts};
 
 const HEADER: &str = "First name,Last name,Display name,Email,Status update";
 
@@ -295,35 +291,15 @@ async fn only_admin_agents_upload() {
 #[tokio::test]
 async fn a_conflicting_create_during_the_upload_leaves_nothing_of_the_file() {
     let app = spawn_app!();
-    let scope = CustomerScope {
-        partner: app.partner,
-        customer: app.customer.id,
-    };
     let body = file(&users(100));
     let upload = upload(&app, "usageLocation=US", &body, &app.admin_token);
     let intruder = async {
         // The file has been validated and its 100 passwords are being hashed (about a second on
         // two cores): another writer creates one of its users meanwhile.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = Utc::now();
-        let user = User {
-            id: UserId::new(),
-            customer: app.customer.id,
-            upn: UserPrincipalName::parse(&format!("user57@{DOMAIN}")).unwrap(),
-            first_name: PersonName::parse("").unwrap(),
-            last_name: None,
-            display_name: DisplayName::parse("Intruder").unwrap(),
-            usage_location: UsageLocation::parse("US").unwrap(),
-            state: UserState::Active,
-            soft_deleted_at: None,
-            force_change_password: true,
-            created_at: now,
-            updated_at: now,
-        };
+        let user = app.bare_user(&format!("user57@{DOMAIN}"), "Intruder");
         let mut tx = app.app.store().begin().await.unwrap();
-        tx.insert_user(scope, &user, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
-            .await
-            .unwrap();
+        tx.insert_user(app.scope(), &user, STORED_HASH).await.unwrap();
         tx.commit().await.unwrap();
     };
     let ((status, _, answer), ()) = tokio::join!(upload, intruder);

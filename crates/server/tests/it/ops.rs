@@ -30,12 +30,34 @@ async fn the_openapi_document_describes_every_route() {
         ("/v1/customers/{cid}", &["get"][..]),
         ("/v1/customers/{cid}/users", &["get", "post"][..]),
         ("/v1/customers/{cid}/users/{uid}", &["get", "patch", "delete"][..]),
+        ("/v1/customers/{cid}/users/{uid}/reset-password", &["patch"][..]),
+        ("/v1/customers/{cid}/users/import", &["post"][..]),
+        ("/v1/customers/{cid}/directoryroles", &["get"][..]),
+        ("/v1/customers/{cid}/users/{uid}/directoryroles", &["get"][..]),
+        (
+            "/v1/customers/{cid}/directoryroles/{rid}/usermembers",
+            &["get", "post"][..],
+        ),
+        (
+            "/v1/customers/{cid}/directoryroles/{rid}/usermembers/{uid}",
+            &["delete"][..],
+        ),
+        ("/v1/auditrecords", &["get"][..]),
     ] {
         for method in methods {
             assert!(paths[path][method].is_object(), "{method} {path} is documented");
         }
     }
-    for schema in ["CustomerUser", "CustomerUserRequest", "ErrorBody", "Customer"] {
+    for schema in [
+        "CustomerUser",
+        "CustomerUserRequest",
+        "ErrorBody",
+        "Customer",
+        "CloudCockpitError",
+        "UserImport",
+        "UserMember",
+        "AuditRecord",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

@@ -10,10 +10,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::{StreamExt as _, TryStreamExt as _};
 use tenantdesk_client::{CustomerUserRequest, Partner};
-use tenantdesk_domain::{DisplayName, UsageLocation, User, UserId, UserPrincipalName, UserState};
-use tenantdesk_store::CustomerScope;
 
-use crate::helpers::{DOMAIN, TestApp, new_user, user_counts};
+use crate::helpers::{DOMAIN, STORED_HASH, TestApp, new_user, user_counts};
 
 /// What the proxy does to the first request it sees.
 #[derive(Clone, Copy)]
@@ -218,30 +216,10 @@ async fn transport_errors_are_retried_then_reported() {
 async fn the_stream_pages_through_a_thousand_users() {
     let app = spawn_app!();
     // Stored directly: this test is about paging, not about hashing a thousand passwords.
-    let scope = CustomerScope {
-        partner: app.partner,
-        customer: app.customer.id,
-    };
-    let now = chrono::Utc::now();
     let mut tx = app.app.store().begin().await.unwrap();
     for i in 0..1000 {
-        let user = User {
-            id: UserId::new(),
-            customer: app.customer.id,
-            upn: UserPrincipalName::parse(&format!("user{i:04}@{DOMAIN}")).unwrap(),
-            first_name: None,
-            last_name: None,
-            display_name: DisplayName::parse(&format!("User {i}")).unwrap(),
-            usage_location: UsageLocation::parse("US").unwrap(),
-            state: UserState::Active,
-            soft_deleted_at: None,
-            force_change_password: true,
-            created_at: now,
-            updated_at: now,
-        };
-        tx.insert_user(scope, &user, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
-            .await
-            .unwrap();
+        let user = app.bare_user(&format!("user{i:04}@{DOMAIN}"), &format!("User {i}"));
+        tx.insert_user(app.scope(), &user, STORED_HASH).await.unwrap();
     }
     tx.commit().await.unwrap();
 
