@@ -234,7 +234,9 @@ pub async fn update(
     id: UserId,
     request: CustomerUserRequest,
 ) -> Result<Pending<Updated>, AppError> {
-    caller.require_agent(Permission::Read)?;
+    // Every PATCH needs at least the right to reset a password: a role without it is refused
+    // before anything is looked up or validated. What else it needs depends on what it changes.
+    caller.require_agent(Permission::ResetPassword)?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     let mut v = Validator::new();
     let profile = parse_profile(&request, &mut v);

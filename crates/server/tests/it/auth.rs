@@ -312,6 +312,23 @@ async fn roles_allow_what_the_table_says() {
 }
 
 #[tokio::test]
+async fn a_role_that_may_not_patch_is_refused_before_validation() {
+    let app = spawn_app!();
+    let user = app.create_user("ana").await;
+    let sales = app.token(AgentRole::SalesAgent);
+    let (status, _, answer) = crate::helpers::send(
+        &app,
+        Method::PATCH,
+        &app.user_url(user.id),
+        Some(&sales),
+        &[],
+        Some(r#"{"displayName": "", "usageLocation": "nowhere"}"#),
+    )
+    .await;
+    crate::helpers::assert_error(status, &answer, 403, 900_150, "");
+}
+
+#[tokio::test]
 async fn helpdesk_may_send_back_the_whole_user_with_a_new_password() {
     let app = spawn_app!();
     let user = app.create_user("ana").await;
