@@ -77,20 +77,15 @@ async fn reset(
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::invalid("X-Tenant", "is required: the domain of the partner's portal"))?;
     let UserPath(customer, user) = path?;
+    let attempt = Attempt::new(Operation::ResetCustomerUserPassword, customer, Some(user.to_string()));
     let partner = app.store().partner(caller.principal.partner).await?;
     let portal = partner.and_then(|p| p.portal_domain);
     if !portal.is_some_and(|portal| portal.as_str().eq_ignore_ascii_case(tenant)) {
-        crate::audit::record_refusal(
-            app,
-            &caller,
-            &Attempt::new(Operation::ResetCustomerUserPassword, customer, Some(user.to_string())),
-        )
-        .await;
+        crate::audit::record_refusal(app, &caller, &attempt).await;
         return Err(AppError::ForeignTenant);
     }
     let body = body?;
     let key = idempotency::key(&caller, &body.digest);
-    let attempt = Attempt::new(Operation::ResetCustomerUserPassword, customer, Some(user.to_string()));
     let work = super::reset_password(app, &caller, customer, user, body.value);
     idempotency::respond(app, &caller, key, attempt, work, |updated| {
         user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
