@@ -275,33 +275,8 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
 async fn passwords_never_reach_the_log_or_the_database_files() {
     let cwd = tempfile::tempdir().unwrap();
     let data = cwd.path().join("tenantdesk-data");
-    let partner = stdout_of(&tenantdesk(&data, &["partner", "new", "--name", "Fabrikam"]));
-    let customer = stdout_of(&tenantdesk(
-        &data,
-        &[
-            "customer",
-            "new",
-            "--partner",
-            &partner,
-            "--domain",
-            "contoso.onmicrosoft.com",
-        ],
-    ));
-    let token = stdout_of(&tenantdesk(
-        &data,
-        &[
-            "token",
-            "issue",
-            "--partner",
-            &partner,
-            "--user",
-            "admin@fabrikam.com",
-            "--role",
-            "admin-agent",
-        ],
-    ));
     let log = cwd.path().join("server.log");
-    let server = Server::start(cwd.path(), &[], &log);
+    let (server, customer, token) = served(cwd.path());
 
     let client = Partner::new(&server.url, &token)
         .unwrap()
