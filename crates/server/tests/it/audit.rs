@@ -265,3 +265,33 @@ async fn a_partner_reads_only_its_own_records_in_pages() {
     .await;
     assert_eq!((status, page["totalCount"].as_u64()), (200, Some(0)));
 }
+
+#[tokio::test]
+async fn the_purge_keeps_audit_records_for_the_retention_period_only() {
+    let app = spawn_app!();
+    app.create_user("ana").await;
+    let sdk = app.sdk();
+    let all_time = AuditQuery {
+        start: Some(chrono::Utc::now() - chrono::TimeDelta::days(1)),
+        end: Some(chrono::Utc::now() + chrono::TimeDelta::days(400)),
+        ..AuditQuery::default()
+    };
+    let before = sdk.audit_records(&all_time).await.unwrap().total_count;
+    assert!(before >= 2, "the customer's and the user's creation");
+
+    app.advance(chrono::TimeDelta::days(364));
+    tenantdesk_server::purge::purge_once(&app.app, 30).await.unwrap();
+    assert_eq!(
+        sdk.audit_records(&all_time).await.unwrap().total_count,
+        before,
+        "kept for 365 days"
+    );
+
+    app.advance(chrono::TimeDelta::days(2));
+    tenantdesk_server::purge::purge_once(&app.app, 30).await.unwrap();
+    assert_eq!(
+        sdk.audit_records(&all_time).await.unwrap().total_count,
+        0,
+        "gone after 365 days"
+    );
+}
