@@ -31,6 +31,7 @@ mod import;
 mod ops;
 #[path = "../it/paging.rs"]
 mod paging;
+mod readiness;
 #[path = "../it/roles.rs"]
 mod roles;
 #[path = "../it/sdk.rs"]

@@ -653,3 +653,32 @@ impl Tx for PostgresTx {
         self.0.commit().await.map_err(translate)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    #[tokio::test]
+    async fn a_statement_running_past_the_timeout_is_cancelled() {
+        let Some(database) = TestDatabase::create("statement timeout").await else {
+            return;
+        };
+        let options = StoreOptions {
+            pool_size: 1,
+            statement_timeout: Some(Duration::from_millis(200)),
+        };
+        let store = PostgresStore::open(&database.url, &options).await.unwrap();
+        let error = sqlx::query("SELECT pg_sleep(5)")
+            .execute(store.pool())
+            .await
+            .unwrap_err();
+        let code = error.as_database_error().and_then(|e| e.code()).map(|c| c.into_owned());
+        assert_eq!(code.as_deref(), Some("57014"), "query_canceled: {error}");
+        // A statement within the limit runs.
+        sqlx::query("SELECT pg_sleep(0.05)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+}
