@@ -37,6 +37,10 @@ struct Server {
 
 impl Server {
     fn start(cwd: &Path, args: &[&str], log: &Path) -> Self {
+        Self::start_with(cwd, args, log, &[])
+    }
+
+    fn start_with(cwd: &Path, args: &[&str], log: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
             .current_dir(cwd)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -44,6 +48,7 @@ impl Server {
             .env("RUST_LOG", "trace")
             .env_remove("TENANTDESK_DATABASE_URL")
             .env_remove("TENANTDESK_DATA_DIR")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
@@ -1013,4 +1018,32 @@ async fn a_database_password_never_reaches_a_log_or_an_error() {
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(log_text.contains("request completed"), "the log was written");
     assert!(!log_text.contains(secret), "the database password reached the log");
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_ids_on_every_request_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("server.log");
+    let server = Server::start_with(cwd.path(), &[], &log, &[("TENANTDESK_LOG_FORMAT", "json")]);
+    let answer = reqwest::Client::new()
+        .get(format!("{}/healthz", server.url))
+        .header("MS-RequestId", "req-json-1")
+        .header("MS-CorrelationId", "corr-json-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    server.stop();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every log line is JSON"))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|line| line["fields"]["message"] == "request completed")
+        .expect("a request line");
+    assert_eq!(request["span"]["request_id"], "req-json-1");
+    assert_eq!(request["span"]["correlation_id"], "corr-json-1");
+    assert_eq!(request["fields"]["status"], 200);
 }
