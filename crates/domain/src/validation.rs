@@ -64,9 +64,4 @@ impl Validator {
             Err(self.errors)
         }
     }
-
-    /// Whether anything was recorded so far.
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
 }

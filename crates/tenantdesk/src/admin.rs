@@ -125,7 +125,7 @@ pub async fn copy(global: &Global, to: &str) -> anyhow::Result<()> {
         anyhow::bail!("copy reads a SQLite database: --database must be sqlite://PATH");
     }
     let (from_shown, to_shown) = (tenantdesk_store::redact_url(&from), tenantdesk_store::redact_url(to));
-    let source = SqliteStore::open(&from)
+    let source = SqliteStore::open_existing(&from)
         .await
         .with_context(|| format!("failed to open {from_shown}"))?;
     source

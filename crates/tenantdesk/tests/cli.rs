@@ -419,21 +419,24 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     let out = cwd.path().join("passwords.csv");
     let csv_arg = csv.to_str().unwrap();
     let out_arg = out.to_str().unwrap();
+    let import = |location: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "user",
+                "import",
+                "--customer",
+                &customer,
+                "--location",
+                location,
+                csv_arg,
+            ][..],
+            extra,
+        ]
+        .concat();
+        client(&server, &token, &args)
+    };
 
-    let validated = client(
-        &server,
-        &token,
-        &[
-            "user",
-            "import",
-            "--customer",
-            &customer,
-            "--location",
-            "US",
-            csv_arg,
-            "--validate-only",
-        ],
-    );
+    let validated = import("US", &["--validate-only"]);
     assert!(
         validated.status.success(),
         "{}",
@@ -441,21 +444,7 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     );
     assert!(String::from_utf8_lossy(&validated.stderr).contains("2 users, all valid"));
 
-    let imported = client(
-        &server,
-        &token,
-        &[
-            "user",
-            "import",
-            "--customer",
-            &customer,
-            "--location",
-            "US",
-            csv_arg,
-            "--out",
-            out_arg,
-        ],
-    );
+    let imported = import("US", &["--out", out_arg]);
     assert!(
         imported.status.success(),
         "{}",
@@ -484,21 +473,7 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     }
 
     // Again into the same file: refused before anything is sent.
-    let again = client(
-        &server,
-        &token,
-        &[
-            "user",
-            "import",
-            "--customer",
-            &customer,
-            "--location",
-            "US",
-            csv_arg,
-            "--out",
-            out_arg,
-        ],
-    );
+    let again = import("US", &["--out", out_arg]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
     assert_eq!(
@@ -509,22 +484,7 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
 
     // With --force, the upload itself now fails (the users exist), with a report per row, and the
     // file of the first upload is left alone.
-    let failed = client(
-        &server,
-        &token,
-        &[
-            "user",
-            "import",
-            "--customer",
-            &customer,
-            "--location",
-            "US",
-            csv_arg,
-            "--out",
-            out_arg,
-            "--force",
-        ],
-    );
+    let failed = import("US", &["--out", out_arg, "--force"]);
     assert!(!failed.status.success());
     let report = String::from_utf8_lossy(&failed.stderr);
     assert!(report.contains("row 2, Email: another active user"), "{report}");
@@ -537,11 +497,7 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
         "First name,Last name,Display name,Email,Status update\nCy,,Cy,cy@contoso.onmicrosoft.com,\n",
     )
     .unwrap();
-    let to_stdout = client(
-        &server,
-        &token,
-        &["user", "import", "--customer", &customer, "--location", "GB", csv_arg],
-    );
+    let to_stdout = import("GB", &[]);
     assert!(to_stdout.status.success());
     assert!(String::from_utf8_lossy(&to_stdout.stdout).contains("Cy,,Cy,cy@contoso.onmicrosoft.com,created,"));
     server.stop();
@@ -908,6 +864,15 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
     server.stop();
 
     let data = cwd.path().join("tenantdesk-data");
+    // A mistyped source is refused, not copied as an empty database.
+    let missing = format!("sqlite://{}", cwd.path().join("no-such.db").display());
+    let refused = tenantdesk(&data, &["--database", &missing, "copy", "--to", &target.url]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("failed to open"),
+        "{refused:?}"
+    );
+    assert!(!cwd.path().join("no-such.db").exists(), "nothing was created");
     let copied = ok(&tenantdesk(&data, &["copy", "--to", &target.url]));
     assert!(
         copied.contains("users: 2") && copied.contains("role_members: 2"),

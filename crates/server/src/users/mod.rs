@@ -240,6 +240,8 @@ pub async fn update(
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     let mut v = Validator::new();
     let profile = parse_profile(&request, &mut v);
+    // Read outside the transaction, to decide what the PATCH changes and to hash a new password
+    // before the transaction opens; `write_update` reads the user again under lock.
     let current = app
         .store()
         .user(scope, id)

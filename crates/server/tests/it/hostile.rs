@@ -96,7 +96,7 @@ async fn unknown_fields_are_ignored_and_odd_ids_are_not_found() {
 }
 
 #[tokio::test]
-async fn hostile_headers_are_not_echoed_or_stored() {
+async fn hostile_request_ids_are_replaced_by_fresh_ones() {
     let app = spawn_app!();
     let long = "r".repeat(500);
     for value in [long.as_str(), "has space", "ünïcode"] {

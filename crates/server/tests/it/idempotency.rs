@@ -4,33 +4,27 @@ use reqwest::Method;
 
 use crate::helpers::{new_user, send, user_counts};
 
+/// POSTs `body` to `url` as the admin agent, with `headers`.
+async fn post(
+    app: &crate::helpers::TestApp,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    send(app, Method::POST, url, Some(&app.admin_token), headers, Some(body)).await
+}
+
 #[tokio::test]
 async fn a_retried_create_is_replayed_not_repeated() {
     let app = spawn_app!();
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "retry-1")];
-    let (status, first_headers, first) = send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    let (status, first_headers, first) = post(&app, &app.users_url(), &headers, &body).await;
     assert_eq!(status, 201);
     assert!(!first_headers.contains_key("idempotent-replayed"));
     assert_eq!(first["passwordProfile"]["password"], "Xy7!pass");
 
-    let (status, replay_headers, replay) = send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    let (status, replay_headers, replay) = post(&app, &app.users_url(), &headers, &body).await;
     assert_eq!(status, 201);
     assert_eq!(replay_headers["idempotent-replayed"], "true");
     assert_eq!(replay_headers["ms-requestid"], "retry-1");
@@ -43,15 +37,7 @@ async fn a_retried_create_is_replayed_not_repeated() {
     assert_eq!(user_counts(&app).await, (1, 0));
 
     // Without a request id of the client's, a repeat is a new request: a conflict here.
-    let (status, _, _) = send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &[],
-        Some(&body),
-    )
-    .await;
+    let (status, _, _) = post(&app, &app.users_url(), &[], &body).await;
     assert_eq!(status, 409);
 }
 
@@ -121,19 +107,10 @@ async fn a_retry_landing_on_another_instance_is_replayed() {
     let second = app.second_instance().await;
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "cross-instance")];
-    let (status, _, first) = send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    let (status, _, first) = post(&app, &app.users_url(), &headers, &body).await;
     assert_eq!(status, 201);
     let url = format!("{second}/v1/customers/{}/users", app.cid());
-    let (status, replay_headers, replay) =
-        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body)).await;
+    let (status, replay_headers, replay) = post(&app, &url, &headers, &body).await;
     assert_eq!(status, 201, "{replay}");
     assert_eq!(replay_headers["idempotent-replayed"], "true");
     assert_eq!(replay["id"], first["id"]);
@@ -145,10 +122,7 @@ async fn concurrent_twins_both_get_the_one_answer() {
     let body = serde_json::to_string(&new_user("twin")).unwrap();
     let headers = [("MS-RequestId", "twin-1")];
     let url = app.users_url();
-    let (a, b) = tokio::join!(
-        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body)),
-        send(&app, Method::POST, &url, Some(&app.admin_token), &headers, Some(&body))
-    );
+    let (a, b) = tokio::join!(post(&app, &url, &headers, &body), post(&app, &url, &headers, &body));
     assert_eq!((a.0, b.0), (201, 201), "{} {}", a.2, b.2);
     assert_eq!(a.2["id"], b.2["id"]);
     assert_eq!(user_counts(&app).await, (1, 0));
@@ -159,25 +133,9 @@ async fn recorded_answers_expire_after_a_day() {
     let app = spawn_app!();
     let body = serde_json::to_string(&new_user("ana")).unwrap();
     let headers = [("MS-RequestId", "old")];
-    send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    post(&app, &app.users_url(), &headers, &body).await;
     app.advance(chrono::TimeDelta::hours(25));
-    let (status, _, _) = send(
-        &app,
-        Method::POST,
-        &app.users_url(),
-        Some(&app.admin_token),
-        &headers,
-        Some(&body),
-    )
-    .await;
+    let (status, _, _) = post(&app, &app.users_url(), &headers, &body).await;
     assert_eq!(
         status, 409,
         "no longer replayed: the create is done again and conflicts"

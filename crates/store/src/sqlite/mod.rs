@@ -30,9 +30,18 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL. Does not migrate.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::connect(url, true).await
+    }
+
+    /// Opens the database at a `sqlite://PATH` URL, which must exist (a source to copy from).
+    pub async fn open_existing(url: &str) -> Result<Self> {
+        Self::connect(url, false).await
+    }
+
+    async fn connect(url: &str, create: bool) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(translate)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
