@@ -24,6 +24,9 @@
 //! Requests carry an `MS-RequestId`, kept across retries so the service's idempotent replay makes
 //! a retried create safe, and the client's `MS-CorrelationId`. Transport errors, 5xx and 429
 //! (honouring `Retry-After`) are retried with exponential backoff; 4xx never are.
+//!
+//! Modules: `users`, `customers`, `roles` (directory roles and members), `audit` (the audit log),
+//! the request handles of each resource; `error`, the SDK's [`Error`].
 
 #![warn(missing_docs)]
 

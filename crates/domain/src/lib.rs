@@ -4,6 +4,11 @@
 //! Parse, don't validate: every value that crosses into the domain goes through a fallible
 //! constructor ([`UserPrincipalName::parse`], [`UsageLocation::parse`], …), so code holding one of
 //! these types never needs to check it again.
+//!
+//! Modules: `ids`, `upn` (user principal names and domains), `location`, `names`, `password`,
+//! `customer` (customers, partners, portals), `user` (users and their life cycle), `directory_role`,
+//! `role` (agent roles, permissions, principals), `audit` (audit records) and `validation`
+//! (collecting field problems).
 
 mod audit;
 mod customer;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::json;
-use tenantdesk_server::{App, Config};
+use tenantdesk_api::{ApiState, AppError};
+use tenantdesk_core::{App, Config};
+use tenantdesk_domain::{CompanyName, PortalDomain};
 use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
 use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
@@ -30,8 +32,9 @@ pub fn store_options(global: &Global) -> StoreOptions {
     }
 }
 
-/// The store, migrated, and the application on it.
-pub async fn open(global: &Global, config: Config) -> anyhow::Result<App> {
+/// The store, migrated, the application on it, and the API's state (which loads, or creates, the
+/// token signing key).
+pub async fn open(global: &Global, config: Config) -> anyhow::Result<ApiState> {
     let url = database_url(global)?;
     let redacted = tenantdesk_store::redact_url(&url);
     let store = tenantdesk_store::open(&url, &store_options(global))
@@ -42,7 +45,7 @@ pub async fn open(global: &Global, config: Config) -> anyhow::Result<App> {
         .await
         .with_context(|| format!("failed to migrate the database {redacted}"))?;
     tracing::debug!(database = %redacted, "database ready");
-    App::new(Arc::from(store), config)
+    ApiState::new(App::new(Arc::from(store), config))
         .await
         .context("failed to load the token signing key")
 }
@@ -58,8 +61,10 @@ pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
         audit_retention_days: args.audit_retention_days,
         ..Config::default()
     };
-    let app = open(global, config).await?;
-    let purged = tenantdesk_server::purge::purge_once(&app, args.retention_days).await?;
+    let state = open(global, config).await?;
+    let purged = tenantdesk_core::purge::purge_once(state.app(), args.retention_days)
+        .await
+        .map_err(AppError::from)?;
     if global.json {
         println!("{}", json!({ "purged": purged, "retentionDays": args.retention_days }));
     } else {
@@ -69,8 +74,17 @@ pub async fn purge(global: &Global, args: PurgeArgs) -> anyhow::Result<()> {
 }
 
 pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Result<()> {
-    let app = open(global, Config::default()).await?;
-    let partner = tenantdesk_server::admin::create_partner(&app, &args.name, args.portal_domain.as_deref()).await?;
+    let state = open(global, Config::default()).await?;
+    let name = CompanyName::parse(&args.name).map_err(|e| AppError::invalid("name", e))?;
+    let portal_domain = args
+        .portal_domain
+        .as_deref()
+        .map(PortalDomain::parse)
+        .transpose()
+        .map_err(|e| AppError::invalid("portal-domain", e))?;
+    let partner = tenantdesk_core::admin::create_partner(state.app(), name, portal_domain)
+        .await
+        .map_err(AppError::from)?;
     if global.json {
         let portal = partner.portal_domain.as_ref().map(ToString::to_string);
         println!(
@@ -84,13 +98,16 @@ pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Resul
 }
 
 pub async fn customer_new(global: &Global, args: CustomerNewArgs) -> anyhow::Result<()> {
-    let app = open(global, Config::default()).await?;
-    let customer =
-        tenantdesk_server::admin::create_customer(&app, args.partner, &args.domains, args.name.as_deref()).await?;
+    let state = open(global, Config::default()).await?;
+    let new = tenantdesk_api::customers::new_customer(&args.domains, args.name.as_deref())
+        .map_err(|problems| AppError::from(tenantdesk_core::Error::Invalid(problems)))?;
+    let customer = tenantdesk_core::admin::create_customer(state.app(), args.partner, new)
+        .await
+        .map_err(AppError::from)?;
     if global.json {
         println!(
             "{}",
-            serde_json::to_string(&tenantdesk_server::customers::http::render(&customer))?
+            serde_json::to_string(&tenantdesk_api::customers::render(&customer))?
         );
     } else {
         println!("{}", customer.id);
@@ -99,13 +116,13 @@ pub async fn customer_new(global: &Global, args: CustomerNewArgs) -> anyhow::Res
 }
 
 pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> anyhow::Result<()> {
-    let app = open(global, Config::default()).await?;
+    let state = open(global, Config::default()).await?;
     let agent = match (&args.user, args.role) {
         (Some(user), Some(role)) => Some((user.as_str(), role)),
         _ => None,
     };
     let ttl = Duration::from_secs(args.ttl);
-    let token = tenantdesk_server::admin::issue_token(&app, args.partner, agent, ttl).await?;
+    let token = tenantdesk_api::auth::issue_token(&state, args.partner, agent, ttl).await?;
     if global.json {
         let role = args.role.map(|r| r.as_str());
         println!(

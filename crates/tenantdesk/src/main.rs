@@ -1,5 +1,8 @@
 //! The `tenantdesk` binary: the service (`serve`), its administration commands, which act on the
 //! database directly, and (through the SDK) the command-line client.
+//!
+//! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands; `client`,
+//! the client commands.
 
 mod admin;
 mod cli;
@@ -9,7 +12,7 @@ mod serve;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use tenantdesk_server::AppError;
+use tenantdesk_api::AppError;
 
 use crate::cli::{Cli, Command};
 
@@ -53,7 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&tenantdesk_server::http::openapi_document())?
+                serde_json::to_string_pretty(&tenantdesk_api::http::openapi_document())?
             );
             Ok(())
         }
@@ -73,7 +76,7 @@ fn report(error: &anyhow::Error) {
         for detail in body.data {
             eprintln!("  - {detail}");
         }
-        if let AppError::Internal(cause) = app_error {
+        if let Some(cause) = app_error.internal_cause() {
             eprintln!("  caused by: {cause:#}");
         }
     } else {

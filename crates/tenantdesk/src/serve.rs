@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tenantdesk_server::Config;
+use tenantdesk_api::AppError;
+use tenantdesk_core::Config;
+use tenantdesk_domain::AgentRole;
 
 use crate::admin::open;
 use crate::cli::{Global, ServeArgs};
@@ -19,7 +21,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         purge_interval: Duration::from_secs(args.purge_interval),
         ..Config::default()
     };
-    let app = open(global, config).await?;
+    let state = open(global, config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;
@@ -30,23 +32,27 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "tenantdesk is listening on {url}")?;
     if args.demo {
-        let demo = tenantdesk_server::demo::ensure(&app, DEMO_TOKEN_TTL).await?;
+        let demo = tenantdesk_core::demo::ensure(state.app())
+            .await
+            .map_err(AppError::from)?;
+        let agent = Some((tenantdesk_core::demo::DEMO_AGENT, AgentRole::AdminAgent));
+        let token = tenantdesk_api::auth::issue_token(&state, demo.partner, agent, DEMO_TOKEN_TTL).await?;
         let cid = demo.customer.id;
         writeln!(out, "demo partner:  {}", demo.partner)?;
         writeln!(out, "demo customer: {cid} ({})", demo.customer.default_domain())?;
-        writeln!(out, "admin-agent token (valid 12 hours):\n{}", demo.token)?;
+        writeln!(out, "admin-agent token (valid 12 hours):\n{}", token)?;
         writeln!(
             out,
             "try:\n  curl -s -H \"Authorization: Bearer {}\" {url}/v1/customers/{cid}/users",
-            demo.token
+            token
         )?;
     }
     out.flush()?;
     drop(out);
 
-    let purger = tenantdesk_server::purge::spawn(app.clone(), app.config().purge_interval);
+    let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
-    let served = tenantdesk_server::serve(listener, app, shutdown).await;
+    let served = tenantdesk_api::serve(listener, state, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")

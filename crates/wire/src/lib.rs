@@ -4,6 +4,9 @@
 //! Output is strict camelCase with lowercase enums, field order as Partner Center writes it.
 //! Input types (`*Request`) have every field optional; [`tolerant::from_slice`] reads them the way
 //! Partner Center's own parser would.
+//!
+//! Modules: `user`, `customer`, `roles`, `audit`, `import` (the upload's answer), `cloudcockpit`
+//! (its reset request and error body), `common` (collections, links, errors), and [`tolerant`].
 
 mod audit;
 mod cloudcockpit;

@@ -1,0 +1,165 @@
+//! Bearer tokens: JWTs (HS256) signed with a key kept in the database, so that every instance of
+//! the service accepts the tokens any of them, or the admin command, issued.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretBox};
+use serde::{Deserialize, Serialize};
+use tenantdesk_domain::{Agent, AgentRole, PartnerId, Principal, UserPrincipalName};
+use tenantdesk_store::Store;
+
+use crate::{ApiState, AppError};
+
+const ISSUER: &str = "tenantdesk";
+const AUDIENCE: &str = "tenantdesk";
+const SIGNING_KEY_SETTING: &str = "token-signing-key";
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    aud: String,
+    /// The agent's UPN, or the partner id for app-only tokens.
+    sub: String,
+    /// The partner.
+    tid: String,
+    /// The agent's role; absent for app-only tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
+    /// `app` for app-only tokens, `app+user` otherwise (Azure AD's token kinds).
+    idtyp: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+}
+
+/// The service's token key: issues and verifies bearer tokens.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    secret: SecretBox<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(<redacted>)")
+    }
+}
+
+impl TokenKeys {
+    /// Loads the signing key from the database, creating it on first use. Concurrent first uses by
+    /// several instances agree on one key: the first insert wins and everyone reads it back.
+    pub async fn load(store: &dyn Store) -> anyhow::Result<Self> {
+        let stored = match store.setting(SIGNING_KEY_SETTING).await? {
+            Some(key) => key,
+            None => {
+                let fresh: [u8; 32] = rand::random();
+                let mut tx = store.begin().await?;
+                let key = tx
+                    .setting_or_insert(SIGNING_KEY_SETTING, &URL_SAFE_NO_PAD.encode(fresh))
+                    .await?;
+                tx.commit().await?;
+                key
+            }
+        };
+        let secret = URL_SAFE_NO_PAD
+            .decode(stored)
+            .context("the stored token signing key is corrupt")?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 0;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            validation,
+            secret: SecretBox::new(Box::new(secret)),
+        })
+    }
+
+    /// A token for `principal`, valid for `ttl` from now.
+    pub fn issue(&self, principal: &Principal, ttl: Duration) -> anyhow::Result<String> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("the system clock is before 1970")?;
+        self.issue_at(principal, now.as_secs(), ttl)
+    }
+
+    /// A token for `principal` issued at `issued_at` (Unix seconds), valid for `ttl`: lets tests
+    /// make a token that has already expired.
+    pub fn issue_at(&self, principal: &Principal, issued_at: u64, ttl: Duration) -> anyhow::Result<String> {
+        let (sub, role, idtyp) = match &principal.agent {
+            Some(agent) => (agent.upn.clone(), Some(agent.role.as_str().to_owned()), "app+user"),
+            None => (principal.partner.to_string(), None, "app"),
+        };
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub,
+            tid: principal.partner.to_string(),
+            role,
+            idtyp: idtyp.to_owned(),
+            iat: issued_at,
+            exp: issued_at + ttl.as_secs(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).context("failed to sign a token")
+    }
+
+    /// The principal a token stands for, or why it is not valid.
+    pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
+        let claims = data.claims;
+        let partner: PartnerId = claims
+            .tid
+            .parse()
+            .map_err(|_| "the partner claim is not an id".to_owned())?;
+        let agent = match (claims.idtyp.as_str(), claims.role) {
+            ("app", None) => None,
+            ("app+user", Some(role)) => Some(Agent {
+                upn: claims.sub,
+                role: role.parse::<AgentRole>()?,
+            }),
+            _ => return Err("the token's identity type and role do not agree".to_owned()),
+        };
+        Ok(Principal { partner, agent })
+    }
+
+    /// A key derived from the signing key for another purpose (continuation tokens), so that
+    /// knowing one does not give the other.
+    pub fn derive_key(&self, purpose: &str) -> anyhow::Result<Vec<u8>> {
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.secret.expose_secret())
+            .map_err(|e| anyhow::anyhow!("invalid HMAC key: {e}"))?;
+        mac.update(purpose.as_bytes());
+        Ok(mac.finalize().into_bytes().to_vec())
+    }
+}
+
+/// Issues a bearer token for an agent of `partner` (`agent` = UPN and role), or an app-only one,
+/// valid for `ttl` (the `token issue` administration command, and the demo's token).
+pub async fn issue_token(
+    state: &ApiState,
+    partner: PartnerId,
+    agent: Option<(&str, AgentRole)>,
+    ttl: Duration,
+) -> Result<String, AppError> {
+    tenantdesk_core::admin::existing_partner(state.app(), partner).await?;
+    let agent = agent
+        .map(|(upn, role)| {
+            UserPrincipalName::parse(upn)
+                .map(|upn| Agent {
+                    upn: upn.to_string(),
+                    role,
+                })
+                .map_err(|e| AppError::invalid("user", e))
+        })
+        .transpose()?;
+    Ok(state.tokens().issue(&Principal { partner, agent }, ttl)?)
+}

@@ -1,0 +1,143 @@
+//! CloudCockpit's reset-password route, `PATCH /v1/Customers/{cid}/users/{uid}/reset-password`.
+//!
+//! It differs from Partner Center's routes in three ways: the `X-Tenant` header must name the
+//! partner's portal, the body names the customer's provider instance, and every error — including
+//! a missing token — answers with CloudCockpit's error body, which only this route uses.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use tenantdesk_core::users::{self, PasswordReset};
+use tenantdesk_core::{Caller, Error, RequestIds};
+use tenantdesk_domain::{FieldError, ProviderInstanceId};
+use tenantdesk_wire::{CloudCockpitError, CustomerUser, PropertyError, ResetPasswordRequest};
+
+use crate::extract::{JsonBody, UserPath};
+use crate::response::json_response;
+use crate::users::user_reply;
+use crate::{ApiState, AppError, idempotency};
+
+/// The field a temporary password comes in.
+const PASSWORD_FIELD: &str = "customerUser.temporaryPassword";
+
+/// Reset a password (CloudCockpit)
+///
+/// Sets `customerUser.temporaryPassword`, or a generated one, as the user's temporary password;
+/// the response carries it once, with `forceChangePassword: true`. Errors use CloudCockpit's body.
+#[utoipa::path(
+    patch, path = "/v1/customers/{cid}/users/{uid}/reset-password", tag = "users",
+    params(
+        ("cid" = String, Path, description = "Customer tenant id"),
+        ("uid" = String, Path, description = "User id"),
+        ("X-Tenant" = String, Header, description = "The domain of the partner's portal"),
+        ("X-Correlation-Id" = Option<String>, Header, description = "A UUID correlating the audit records of this request"),
+    ),
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, description = "The user, with its new temporary password", body = CustomerUser),
+        (status = 400, description = "ValidationError: missing X-Tenant, wrong providerInstanceId, bad temporaryPassword", body = CloudCockpitError),
+        (status = 401, description = "Unauthorized", body = CloudCockpitError),
+        (status = 403, description = "Forbidden: another partner's X-Tenant, app-only token or role", body = CloudCockpitError),
+        (status = 404, description = "NotFound: customer or user", body = CloudCockpitError),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reset_password(
+    State(state): State<ApiState>,
+    Extension(ids): Extension<RequestIds>,
+    headers: HeaderMap,
+    caller: Result<Caller, AppError>,
+    path: Result<UserPath, AppError>,
+    body: Result<JsonBody<ResetPasswordRequest>, AppError>,
+) -> Response {
+    match reset(&state, &headers, caller, path, body).await {
+        Ok(response) => response,
+        Err(error) => cloudcockpit_error(error, &ids.correlation_id),
+    }
+}
+
+async fn reset(
+    state: &ApiState,
+    headers: &HeaderMap,
+    caller: Result<Caller, AppError>,
+    path: Result<UserPath, AppError>,
+    body: Result<JsonBody<ResetPasswordRequest>, AppError>,
+) -> Result<Response, AppError> {
+    let caller = caller?;
+    if let Some(value) = headers.get("X-Correlation-Id")
+        && value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<uuid::Uuid>().ok())
+            .is_none()
+    {
+        return Err(AppError::invalid("X-Correlation-Id", "must be a UUID"));
+    }
+    let tenant = headers
+        .get("X-Tenant")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AppError::invalid("X-Tenant", "is required: the domain of the partner's portal"))?;
+    let UserPath(customer, user) = path?;
+    let body = body?;
+    let caller = caller.asking(&body.digest);
+    let request = body.value;
+    let done = users::reset_password(state.app(), &caller, customer, user, Some(tenant), |customer| {
+        let given = request.provider_instance_id.as_deref();
+        match given {
+            None => return Err(vec![FieldError::new("providerInstanceId", "is required")]),
+            Some(given) if given.parse::<ProviderInstanceId>().ok() != Some(customer.provider_instance) => {
+                return Err(vec![FieldError::new(
+                    "providerInstanceId",
+                    "is not the provider instance of this customer",
+                )]);
+            }
+            Some(_) => {}
+        }
+        Ok(PasswordReset {
+            password: request.customer_user.and_then(|u| u.temporary_password),
+            field: PASSWORD_FIELD,
+        })
+    })
+    .await;
+    idempotency::respond(state, done, |updated| {
+        user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
+    })
+    .await
+}
+
+/// An error in CloudCockpit's shape, carrying the request's correlation id.
+fn cloudcockpit_error(error: AppError, correlation_id: &str) -> Response {
+    if let Some(cause) = error.internal_cause() {
+        tracing::error!(error = format!("{cause:#}"), "request failed");
+    }
+    let status = error.status();
+    let error_type = match status {
+        StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => "ValidationError",
+        StatusCode::UNAUTHORIZED => "Unauthorized",
+        StatusCode::FORBIDDEN => "Forbidden",
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::CONFLICT => "Conflict",
+        _ => "InternalServerError",
+    };
+    let errors = match &error {
+        AppError::UseCase(Error::Invalid(problems)) => problems
+            .iter()
+            .map(|p| PropertyError {
+                property_name: p.field.clone(),
+                description: vec![p.message.clone()],
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let body = CloudCockpitError {
+        status_code: status.as_u16(),
+        error_type: error_type.to_owned(),
+        description: error.body().description,
+        correlation_id: correlation_id.to_owned(),
+        errors,
+    };
+    json_response(status, &body)
+}

@@ -1,0 +1,134 @@
+//! The API's one error type, and its one mapping to HTTP status, Partner Center code and error
+//! body. 5xx bodies are opaque; their cause is logged with its whole chain.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tenantdesk_core::Error;
+use tenantdesk_wire::{ERROR_SOURCE, ErrorBody};
+
+use crate::response::json_response;
+
+/// Why a request failed: a use case's error, or one of the API's own.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A use case refused or failed.
+    #[error(transparent)]
+    UseCase(#[from] Error),
+    /// No bearer token.
+    #[error("the request has no bearer token")]
+    MissingToken,
+    /// A malformed, expired or badly signed token.
+    #[error("the bearer token is not valid: {0}")]
+    InvalidToken(String),
+    /// The body is larger than the service accepts.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// No route matches the path.
+    #[error("no such resource")]
+    RouteNotFound,
+    /// The route exists, the method does not.
+    #[error("the method is not allowed on this resource")]
+    MethodNotAllowed,
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::UseCase(Error::invalid(field, message))
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UseCase(error) => match error {
+                Error::AppOnly | Error::Forbidden(_) | Error::ForeignTenant => StatusCode::FORBIDDEN,
+                Error::CustomerNotFound | Error::UserNotFound(_) | Error::RoleNotFound => StatusCode::NOT_FOUND,
+                Error::Invalid(_) => StatusCode::BAD_REQUEST,
+                Error::Conflict(_) | Error::ConflictRows(_) => StatusCode::CONFLICT,
+                Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+
+    /// Partner Center's error code (API.md's table).
+    pub fn code(&self) -> u32 {
+        match self {
+            Self::MissingToken => 800_001,
+            Self::InvalidToken(_) => 400,
+            Self::PayloadTooLarge(_) => 3000,
+            Self::RouteNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::UseCase(error) => match error {
+                Error::AppOnly => 2032,
+                Error::Forbidden(_) | Error::ForeignTenant => 900_150,
+                Error::CustomerNotFound => 60_003,
+                Error::UserNotFound(_) => 60_002,
+                Error::RoleNotFound => 60_004,
+                Error::Invalid(_) => 3000,
+                Error::Conflict(_) | Error::ConflictRows(_) => 3001,
+                Error::Internal(_) => 800_003,
+            },
+        }
+    }
+
+    /// The problems listed in the body's `data`.
+    pub fn problems(&self) -> &[tenantdesk_domain::FieldError] {
+        match self {
+            Self::UseCase(Error::Invalid(errors) | Error::ConflictRows(errors)) => errors,
+            _ => &[],
+        }
+    }
+
+    /// The Partner Center error body.
+    pub fn body(&self) -> ErrorBody {
+        let data = self.problems().iter().map(ToString::to_string).collect();
+        let mut description = self.to_string();
+        if let Some(first) = description.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        if let Self::UseCase(Error::Invalid(errors)) = self
+            && let [only] = errors.as_slice()
+        {
+            description = format!("The request is invalid: {only}");
+        }
+        ErrorBody {
+            code: self.code(),
+            description,
+            data,
+            source: ERROR_SOURCE.to_owned(),
+        }
+    }
+
+    /// The cause of an unexpected failure, for the log.
+    pub fn internal_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Self::UseCase(Error::Internal(cause)) => Some(cause),
+            _ => None,
+        }
+    }
+}
+
+impl From<tenantdesk_store::StoreError> for AppError {
+    fn from(error: tenantdesk_store::StoreError) -> Self {
+        Self::UseCase(error.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::UseCase(Error::Internal(error))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = self.internal_cause() {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        json_response(self.status(), &self.body())
+    }
+}

@@ -1,0 +1,30 @@
+//! tenantdesk's Partner Center-compatible HTTP API: a front end over the use cases of
+//! `tenantdesk-core`. It parses Partner Center's JSON (and CloudCockpit's) into the use cases'
+//! domain inputs at its edge, calls them, and renders their results and errors on the wire.
+//!
+//! Modules: the handlers by feature — [`users`], [`cloudcockpit`] (CloudCockpit's reset-password
+//! route and its error body), [`customers`], [`roles`], [`import`], [`audit`]; what they share —
+//! [`extract`] (bearer token → caller, typed path ids, tolerant bodies), [`response`] (JSON
+//! answers and collections), `idempotency` (recording and replaying answers), [`paging`]
+//! (query parameters and continuation tokens), [`auth`] (the bearer tokens), `error`
+//! ([`AppError`]) and `state` ([`ApiState`]); and [`http`], which assembles the router from the
+//! handlers, with its middleware, health checks, OpenAPI document, and the server loop.
+
+pub mod audit;
+pub mod auth;
+pub mod cloudcockpit;
+pub mod customers;
+mod error;
+pub mod extract;
+pub mod http;
+mod idempotency;
+pub mod import;
+pub mod paging;
+pub mod response;
+pub mod roles;
+mod state;
+pub mod users;
+
+pub use error::AppError;
+pub use http::{router, serve};
+pub use state::ApiState;

@@ -1,0 +1,351 @@
+//! The user routes of Partner Center's REST API: requests parsed into the use cases' inputs,
+//! results rendered as Partner Center's `CustomerUser`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use tenantdesk_core::Caller;
+use tenantdesk_core::users::{self, IfDeleted, Input, NewUser};
+use tenantdesk_domain::{
+    Customer, DirectoryRole, DirectoryRoleId, DisplayName, FieldError, Password, PersonName, UsageLocation, User,
+    UserChanges, UserPrincipalName, Validator,
+};
+use tenantdesk_wire::{
+    Attributes, Collection, CustomerUser, CustomerUserRequest, ErrorBody, Link, PasswordProfile, ResourceLinks,
+    UserState,
+};
+
+use crate::extract::{CustomerPath, JsonBody, RequestDigest, UserPath};
+use crate::idempotency::{self, Body, Reply};
+use crate::response::{json_response, page};
+use crate::{ApiState, AppError, paging};
+
+/// The profile fields of a request, parsed; problems go to `v`.
+struct Profile {
+    upn: Option<UserPrincipalName>,
+    first_name: Option<Option<PersonName>>,
+    last_name: Option<Option<PersonName>>,
+    display_name: Option<DisplayName>,
+    usage_location: Option<UsageLocation>,
+}
+
+fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
+    fn field<T>(v: &mut Validator, name: &str, value: Option<&str>, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        value.and_then(|value| v.check(name, parse(value)))
+    }
+    Profile {
+        upn: field(
+            v,
+            "userPrincipalName",
+            request.user_principal_name.as_deref(),
+            UserPrincipalName::parse,
+        ),
+        first_name: field(v, "firstName", request.first_name.as_deref(), PersonName::parse),
+        last_name: field(v, "lastName", request.last_name.as_deref(), PersonName::parse),
+        display_name: field(v, "displayName", request.display_name.as_deref(), DisplayName::parse),
+        usage_location: field(
+            v,
+            "usageLocation",
+            request.usage_location.as_deref(),
+            UsageLocation::parse,
+        ),
+    }
+}
+
+/// The directory roles a new user is to be a member of, each once.
+fn parse_roles(ids: &[String], v: &mut Validator) -> Vec<DirectoryRoleId> {
+    let mut roles = Vec::new();
+    for id in ids {
+        match id.parse().ok().and_then(DirectoryRole::find) {
+            Some(role) if !roles.contains(&role.id) => roles.push(role.id),
+            Some(_) => {}
+            None => v.push(FieldError::new(
+                "directoryRoleIds",
+                format!("'{id}' is not a directory role"),
+            )),
+        }
+    }
+    roles
+}
+
+/// The user a create request asks for, for `customer`.
+fn new_user(request: &CustomerUserRequest, customer: &Customer) -> Input<NewUser> {
+    let mut v = Validator::new();
+    let profile = parse_profile(request, &mut v);
+    for (field, given) in [
+        ("userPrincipalName", request.user_principal_name.is_some()),
+        ("displayName", request.display_name.is_some()),
+        ("usageLocation", request.usage_location.is_some()),
+    ] {
+        if !given {
+            v.push(FieldError::new(field, "is required"));
+        }
+    }
+    if let Some(problem) = profile
+        .upn
+        .as_ref()
+        .and_then(|upn| users::domain_problem(customer, upn, "userPrincipalName"))
+    {
+        v.push(problem);
+    }
+    let roles = parse_roles(request.directory_role_ids.as_deref().unwrap_or_default(), &mut v);
+    let profile_password = request.password_profile.as_ref();
+    let password = match (&profile.upn, profile_password.and_then(|p| p.password.as_deref())) {
+        (Some(upn), Some(given)) => v
+            .check("passwordProfile.password", Password::parse(given, upn))
+            .map(Some),
+        _ => None,
+    };
+    v.finish()?;
+    match (profile.upn, profile.display_name, profile.usage_location) {
+        (Some(upn), Some(display_name), Some(usage_location)) => Ok(NewUser {
+            upn,
+            first_name: profile.first_name.flatten(),
+            last_name: profile.last_name.flatten(),
+            display_name,
+            usage_location,
+            password: password.flatten(),
+            force_change_password: profile_password.and_then(|p| p.force_change_password).unwrap_or(true),
+            roles,
+        }),
+        _ => Err(vec![FieldError::new("body", "a required field is missing")]),
+    }
+}
+
+/// The changes a PATCH request asks of `current`, a user of `customer`.
+fn changes(request: &CustomerUserRequest, customer: &Customer, current: &User) -> Input<UserChanges> {
+    let mut v = Validator::new();
+    let profile = parse_profile(request, &mut v);
+    if request.state == Some(UserState::Inactive) {
+        v.push(FieldError::new(
+            "state",
+            "a user is deleted with DELETE, not by setting its state",
+        ));
+    }
+    if let Some(problem) = profile
+        .upn
+        .as_ref()
+        .filter(|upn| **upn != current.upn)
+        .and_then(|upn| users::domain_problem(customer, upn, "userPrincipalName"))
+    {
+        v.push(problem);
+    }
+    let final_upn = profile.upn.as_ref().unwrap_or(&current.upn);
+    let password_profile = request.password_profile.as_ref();
+    let password = password_profile
+        .and_then(|p| p.password.as_deref())
+        .and_then(|given| v.check("passwordProfile.password", Password::parse(given, final_upn)));
+    v.finish()?;
+    Ok(UserChanges {
+        upn: profile.upn,
+        first_name: profile.first_name,
+        last_name: profile.last_name,
+        display_name: profile.display_name,
+        usage_location: profile.usage_location,
+        password,
+        force_change_password: password_profile.and_then(|p| p.force_change_password),
+    })
+}
+
+/// A user as Partner Center shows it; with `password`, the profile of a password just set.
+pub fn render(user: &User, password: Option<&Password>) -> CustomerUser {
+    CustomerUser {
+        id: user.id.as_uuid(),
+        user_principal_name: user.upn.to_string(),
+        first_name: user.first_name.as_ref().map(|n| n.as_str().to_owned()),
+        last_name: user.last_name.as_ref().map(|n| n.as_str().to_owned()),
+        display_name: user.display_name.to_string(),
+        usage_location: user.usage_location.to_string(),
+        password_profile: password.map(|p| PasswordProfile {
+            force_change_password: Some(user.force_change_password),
+            password: Some(p.expose().to_owned()),
+        }),
+        last_directory_sync_time: None,
+        user_domain_type: "none".to_owned(),
+        state: match user.state {
+            tenantdesk_domain::UserState::Active => UserState::Active,
+            tenantdesk_domain::UserState::Inactive => UserState::Inactive,
+        },
+        soft_deletion_time: user.soft_deleted_at,
+        links: ResourceLinks {
+            self_link: Link::get(format!("/customers/{}/users/{}", user.customer, user.id)),
+        },
+        attributes: Attributes::of("CustomerUser"),
+    }
+}
+
+/// The reply carrying `user` (and the password just set), recorded for replay without it.
+pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
+    let sent = render(user, password);
+    let mut recorded = sent.clone();
+    if let Some(profile) = recorded.password_profile.as_mut() {
+        profile.password = None;
+    }
+    Reply {
+        status,
+        body: serde_json::to_value(sent).ok().map(Body::Json),
+        recorded_body: serde_json::to_value(recorded).ok(),
+    }
+}
+
+/// Create a user
+///
+/// Without `passwordProfile.password`, a temporary password is generated. The password is in this
+/// response and never again.
+#[utoipa::path(
+    post, path = "/v1/customers/{cid}/users", tag = "users",
+    params(("cid" = String, Path, description = "Customer tenant id")),
+    request_body = CustomerUserRequest,
+    responses(
+        (status = 201, description = "Created; the password is shown once", body = CustomerUser),
+        (status = 400, description = "Invalid field (code 3000)", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
+        (status = 404, description = "Customer not found (60003)", body = ErrorBody),
+        (status = 409, description = "UPN in use (3001)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    CustomerPath(customer): CustomerPath,
+    body: JsonBody<CustomerUserRequest>,
+) -> Result<Response, AppError> {
+    let caller = caller.asking(&body.digest);
+    let done = users::create(state.app(), &caller, customer, |customer| {
+        new_user(&body.value, customer)
+    })
+    .await;
+    idempotency::respond(&state, done, |created| {
+        user_reply(StatusCode::CREATED, &created.user, Some(&created.password))
+    })
+    .await
+}
+
+/// Get a user
+#[utoipa::path(
+    get, path = "/v1/customers/{cid}/users/{uid}", tag = "users",
+    params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = CustomerUser),
+        (status = 404, description = "Customer (60003) or user (60002) not found", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    UserPath(customer, user): UserPath,
+) -> Result<Response, AppError> {
+    let user = users::get(state.app(), &caller, customer, user).await?;
+    Ok(json_response(StatusCode::OK, &render(&user, None)))
+}
+
+/// List users
+///
+/// Active users by default; deleted ones with
+/// `filter={"Field":"UserState","Value":"Inactive","Operator":"equals"}`. Follow `links.next`
+/// (`seekOperation=Next` with the `MS-ContinuationToken` header) for the next page.
+#[utoipa::path(
+    get, path = "/v1/customers/{cid}/users", tag = "users",
+    params(
+        ("cid" = String, Path, description = "Customer tenant id"),
+        ("size" = Option<u32>, Query, description = "Page size, 0 or absent for 100, at most 500"),
+        ("filter" = Option<String>, Query, description = "JSON: {\"Field\":\"UserState\",\"Value\":\"Inactive\",\"Operator\":\"equals\"}"),
+        ("sortField" = Option<String>, Query, description = "userPrincipalName (default) or displayName"),
+        ("sortDirection" = Option<String>, Query, description = "ascending (default) or descending"),
+        ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header"),
+        ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
+    ),
+    responses(
+        (status = 200, body = Collection<CustomerUser>),
+        (status = 400, description = "Bad parameter or continuation token (3000)", body = ErrorBody),
+        (status = 404, description = "Customer not found (60003)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_users(
+    State(state): State<ApiState>,
+    caller: Caller,
+    CustomerPath(customer): CustomerPath,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Query(params) = query.map_err(|e| AppError::invalid("query", e.body_text()))?;
+    let continuation = headers.get("MS-ContinuationToken").and_then(|v| v.to_str().ok());
+    let user_query = paging::user_query(state.paging_key(), customer, &params, continuation)?;
+    let listed = users::list(state.app(), &caller, customer, user_query).await?;
+    let next = listed
+        .next
+        .map(|cursor| paging::continuation_token(state.paging_key(), customer, &listed.query, &cursor))
+        .transpose()?;
+    let base = format!("/customers/{customer}/users?size={}", listed.query.limit);
+    let collection = page(listed.users.iter().map(|u| render(u, None)).collect(), base, next);
+    Ok(json_response(StatusCode::OK, &collection))
+}
+
+/// Update a user, reset its password, or restore it
+///
+/// Absent or null fields stay as they are; read-only fields are ignored. `passwordProfile` resets
+/// the password (shown in this response only). `state: active` restores a user deleted in the
+/// last 30 days.
+#[utoipa::path(
+    patch, path = "/v1/customers/{cid}/users/{uid}", tag = "users",
+    params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
+    request_body = CustomerUserRequest,
+    responses(
+        (status = 200, body = CustomerUser),
+        (status = 400, description = "Invalid field (3000)", body = ErrorBody),
+        (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
+        (status = 404, description = "Customer (60003) or user (60002) not found, or restore window passed", body = ErrorBody),
+        (status = 409, description = "UPN in use, or restore conflict (3001)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    UserPath(customer, user): UserPath,
+    body: JsonBody<CustomerUserRequest>,
+) -> Result<Response, AppError> {
+    let caller = caller.asking(&body.digest);
+    let if_deleted = if body.value.state == Some(UserState::Active) {
+        IfDeleted::Restore
+    } else {
+        IfDeleted::NotFound
+    };
+    let done = users::update(state.app(), &caller, customer, user, if_deleted, |customer, current| {
+        changes(&body.value, customer, current)
+    })
+    .await;
+    idempotency::respond(&state, done, |updated| {
+        user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
+    })
+    .await
+}
+
+/// Delete a user
+///
+/// A soft delete: the user can be restored for 30 days, then it is purged.
+#[utoipa::path(
+    delete, path = "/v1/customers/{cid}/users/{uid}", tag = "users",
+    params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
+        (status = 404, description = "Customer (60003) or user (60002) not found", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_user(
+    State(state): State<ApiState>,
+    caller: Caller,
+    UserPath(customer, user): UserPath,
+    digest: RequestDigest,
+) -> Result<Response, AppError> {
+    let caller = caller.asking(&digest.0);
+    let done = users::delete(state.app(), &caller, customer, user).await;
+    idempotency::respond(&state, done, |()| Reply::empty(StatusCode::NO_CONTENT)).await
+}

@@ -1,0 +1,101 @@
+//! The application: the store, the hasher and the clock every use case works with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tenantdesk_domain::{Customer, CustomerId};
+use tenantdesk_store::{CustomerScope, Store};
+
+use crate::clock::{Clock, SystemClock};
+use crate::passwords::{HashCost, PasswordHasher};
+use crate::{Caller, Error};
+
+/// How the use cases behave.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Days a soft-deleted user is kept before the purge removes it.
+    pub retention_days: u32,
+    /// Days audit records are kept (the only way they are ever removed).
+    pub audit_retention_days: u32,
+    /// Argon2id cost.
+    pub hash_cost: HashCost,
+    /// How often the background purge runs.
+    pub purge_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            retention_days: 30,
+            audit_retention_days: 365,
+            hash_cost: HashCost::OWASP,
+            purge_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What every use case works with; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    passwords: PasswordHasher,
+    clock: Arc<dyn Clock>,
+    config: Config,
+}
+
+impl App {
+    /// The application on `store` with the system clock.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        Self::with_clock(store, config, Arc::new(SystemClock))
+    }
+
+    /// The application with another clock (tests move it forward).
+    pub fn with_clock(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let passwords = PasswordHasher::new(config.hash_cost);
+        Self(Arc::new(Inner {
+            store,
+            passwords,
+            clock,
+            config,
+        }))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+
+    /// The password hasher.
+    pub fn passwords(&self) -> &PasswordHasher {
+        &self.0.passwords
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// Now, by the application's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    /// The caller's customer `id`, or 404 whether it does not exist or belongs to another partner.
+    pub(crate) async fn customer_of(
+        &self,
+        caller: &Caller,
+        id: CustomerId,
+    ) -> Result<(Customer, CustomerScope), Error> {
+        let partner = caller.principal.partner;
+        let customer = self
+            .store()
+            .customer(partner, id)
+            .await?
+            .ok_or(Error::CustomerNotFound)?;
+        Ok((customer, CustomerScope { partner, customer: id }))
+    }
+}

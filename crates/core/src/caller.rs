@@ -1,0 +1,159 @@
+//! Who is calling a use case, under which request ids, and what it may do.
+//!
+//! Every use case checks its permission here, once. A mutating use case that refuses its caller
+//! (an app-only caller, or a role without the right) audits the refused attempt itself, so every
+//! front end gets the same audit trail.
+
+use tenantdesk_domain::{AgentRole, AuditRecord, CustomerId, Operation, Outcome, Permission, Principal};
+use tenantdesk_store::IdempotencyKey;
+
+use crate::{App, Error};
+
+/// A request's ids: echoed by the front end, written on audit records and on every log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestIds {
+    /// The request id (Partner Center's `MS-RequestId`), as sent or generated.
+    pub request_id: String,
+    /// Whether the client chose the request id (only then is it an idempotency key).
+    pub request_id_from_client: bool,
+    /// The correlation id, as sent or generated.
+    pub correlation_id: String,
+}
+
+impl RequestIds {
+    /// Fresh ids for a request that has none.
+    pub fn generate() -> Self {
+        Self {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id_from_client: false,
+            correlation_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Who is calling, under which request ids, and (for a mutating request) its idempotency key.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The verified principal.
+    pub principal: Principal,
+    /// The request's ids.
+    pub ids: RequestIds,
+    /// The idempotency key of this request: see [`Caller::asking`].
+    pub(crate) key: Option<IdempotencyKey>,
+}
+
+impl Caller {
+    /// `principal` calling under `ids`.
+    pub fn new(principal: Principal, ids: RequestIds) -> Self {
+        Self {
+            principal,
+            ids,
+            key: None,
+        }
+    }
+
+    /// This caller asking for what `fingerprint` digests (method, target and body of a request, or
+    /// a form's fields): when the client chose the request id, repeating the same request with the
+    /// same id does the work once and then replays its answer.
+    pub fn asking(mut self, fingerprint: &str) -> Self {
+        self.key = self.ids.request_id_from_client.then(|| IdempotencyKey {
+            request_id: self.ids.request_id.clone(),
+            fingerprint: fingerprint.to_owned(),
+        });
+        self
+    }
+
+    /// An audit record of a successful `operation` by this caller, stamped `at`.
+    pub(crate) fn audit(
+        &self,
+        operation: Operation,
+        customer: Option<CustomerId>,
+        resource: Option<String>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> AuditRecord {
+        AuditRecord {
+            customer,
+            resource,
+            request_id: Some(self.ids.request_id.clone()),
+            correlation_id: Some(self.ids.correlation_id.clone()),
+            ..AuditRecord::new(self.principal.partner, self.principal.actor(), operation, at)
+        }
+    }
+
+    /// Checks an operation on users: an app-only caller is refused, then the agent's role.
+    pub(crate) fn require_agent(&self, permission: Permission) -> Result<(), Error> {
+        match &self.principal.agent {
+            None => Err(Error::AppOnly),
+            Some(agent) => check_role(agent.role, permission),
+        }
+    }
+
+    /// Checks an operation apps may perform too (customers): only an agent's role can refuse it.
+    pub(crate) fn require(&self, permission: Permission) -> Result<(), Error> {
+        match &self.principal.agent {
+            None => Ok(()),
+            Some(agent) => check_role(agent.role, permission),
+        }
+    }
+}
+
+fn check_role(role: AgentRole, permission: Permission) -> Result<(), Error> {
+    if role.allows(permission) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(role.as_str()))
+    }
+}
+
+/// What a mutating request tried to do, for the record of a refusal.
+#[derive(Clone, Debug)]
+pub(crate) struct Attempt {
+    /// The operation.
+    pub operation: Operation,
+    /// The customer it concerned.
+    pub customer: Option<CustomerId>,
+    /// The resource it concerned.
+    pub resource: Option<String>,
+}
+
+impl Attempt {
+    /// An attempt at `operation` on `resource` of `customer`.
+    pub fn new(operation: Operation, customer: CustomerId, resource: Option<String>) -> Self {
+        Self {
+            operation,
+            customer: Some(customer),
+            resource,
+        }
+    }
+
+    /// Passes `check` through, recording a refusal of `caller` as a failed attempt first.
+    pub async fn checked(&self, app: &App, caller: &Caller, check: Result<(), Error>) -> Result<(), Error> {
+        if let Err(error) = &check
+            && error.is_refusal()
+        {
+            self.record_refusal(app, caller).await;
+        }
+        check
+    }
+
+    /// Records that `caller` was refused this attempt, in a transaction of its own (a refusal
+    /// changes nothing else). A failure to record is logged, not returned: the caller is refused
+    /// either way.
+    pub async fn record_refusal(&self, app: &App, caller: &Caller) {
+        let record = AuditRecord {
+            outcome: Outcome::Failure,
+            ..caller.audit(self.operation, self.customer, self.resource.clone(), app.now())
+        };
+        let written = async {
+            let mut tx = app.store().begin().await?;
+            tx.insert_audit(&record).await?;
+            tx.commit().await
+        };
+        if let Err(error) = written.await {
+            tracing::error!(
+                error = format!("{:#}", anyhow::Error::from(error)),
+                "failed to record a refused attempt"
+            );
+        }
+    }
+}

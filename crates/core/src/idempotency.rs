@@ -1,0 +1,54 @@
+//! Idempotent replay: a client that repeats a request with the same request id (Partner Center's
+//! SDK retries a timed-out or failed request with the same `MS-RequestId`; a console form carries
+//! its own) within 24 hours gets the recorded answer instead of the work being done twice.
+//!
+//! The answer is recorded in the same transaction as the change ([`crate::Pending::commit`]) and
+//! in the database, so a retry that lands on another instance or after a restart is replayed too.
+//! A use case checks its caller before it replays anything. A recorded answer never holds a
+//! password: a replayed create or reset does not show the password again.
+
+use chrono::TimeDelta;
+use tenantdesk_domain::PartnerId;
+use tenantdesk_store::{IdempotencyKey, StoredResponse};
+
+use crate::{App, Caller, Done, Error, Pending};
+
+/// How long an answer is kept for replay.
+pub const REPLAY_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+/// The answer recorded for `key` of `partner` within the replay window, if any.
+pub(crate) async fn recorded(
+    app: &App,
+    partner: PartnerId,
+    key: &IdempotencyKey,
+) -> Result<Option<StoredResponse>, Error> {
+    let since = app.now() - REPLAY_WINDOW;
+    Ok(app.store().response(partner, key, since).await?)
+}
+
+async fn replayed(app: &App, caller: &Caller) -> Result<Option<StoredResponse>, Error> {
+    match &caller.key {
+        Some(key) => recorded(app, caller.principal.partner, key).await,
+        None => Ok(None),
+    }
+}
+
+/// Runs the work of an authorized mutating request once per idempotency key: replays the recorded
+/// answer if there is one; otherwise does `work`. If `work` fails while a twin of the request (same
+/// key) succeeded concurrently, the twin's answer is replayed.
+pub(crate) async fn once<T>(
+    app: &App,
+    caller: &Caller,
+    work: impl Future<Output = Result<Pending<T>, Error>>,
+) -> Result<Done<Pending<T>>, Error> {
+    if let Some(answer) = replayed(app, caller).await? {
+        return Ok(Done::Replayed(answer));
+    }
+    match work.await {
+        Ok(pending) => Ok(Done::Fresh(pending)),
+        Err(error) => match replayed(app, caller).await? {
+            Some(answer) => Ok(Done::Replayed(answer)),
+            None => Err(error),
+        },
+    }
+}

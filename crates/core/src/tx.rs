@@ -1,0 +1,94 @@
+//! `Pending`: the result of a mutating use case whose transaction is still open, so the front end
+//! can record its answer for replay in the same transaction before committing.
+
+use tenantdesk_domain::PartnerId;
+use tenantdesk_store::{Conflict, IdempotencyKey, StoredResponse, Tx};
+
+use crate::{App, Caller, Error, idempotency};
+
+/// A use case's result, with its uncommitted transaction (change and audit record written).
+/// Dropping it rolls everything back.
+#[must_use = "a pending change is rolled back unless committed"]
+pub struct Pending<T> {
+    tx: Box<dyn Tx>,
+    partner: PartnerId,
+    key: Option<IdempotencyKey>,
+    /// What the use case produced.
+    pub value: T,
+}
+
+/// What a mutating request came to: done now, or done before and replayed.
+#[derive(Debug)]
+pub enum Done<T> {
+    /// Done by this request.
+    Fresh(T),
+    /// Done by an earlier request with the same idempotency key: its recorded answer.
+    Replayed(StoredResponse),
+}
+
+/// The answer a front end gives to a request, as recorded for replay: never a password.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    /// The status (HTTP's numbers).
+    pub status: u16,
+    /// The body.
+    pub body: Option<String>,
+}
+
+impl<T> Pending<T> {
+    pub(crate) fn new(tx: Box<dyn Tx>, caller: &Caller, value: T) -> Self {
+        Self {
+            tx,
+            partner: caller.principal.partner,
+            key: caller.key.clone(),
+            value,
+        }
+    }
+
+    /// Commits. When the request has an idempotency key, `answer` is recorded in the same
+    /// transaction, so the change is never done without its record nor recorded without being
+    /// done. If a twin of the request (same key) was answered meanwhile, everything is rolled back
+    /// and the twin's answer returned.
+    pub async fn commit(mut self, app: &App, answer: Answer) -> Result<Done<T>, Error> {
+        if let Some(key) = self.key.take() {
+            let record = StoredResponse {
+                key: key.clone(),
+                status: answer.status,
+                body: answer.body,
+                created_at: app.now(),
+            };
+            match self.tx.insert_response(self.partner, &record).await {
+                Ok(()) => {}
+                Err(error) if error.is_conflict(Conflict::IdempotencyKey) => {
+                    drop(self.tx);
+                    return idempotency::recorded(app, self.partner, &key)
+                        .await?
+                        .map(Done::Replayed)
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a recorded response vanished during replay")));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.tx.commit().await?;
+        Ok(Done::Fresh(self.value))
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Pending<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("value", &self.value)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Done<T> {
+    /// The result of work done now; an error for a replay, which a caller without an idempotency
+    /// key (an administration command, the demo's seeding) never gets.
+    pub fn fresh(self) -> Result<T, Error> {
+        match self {
+            Self::Fresh(value) => Ok(value),
+            Self::Replayed(_) => Err(Error::Internal(anyhow::anyhow!("a request without a key was replayed"))),
+        }
+    }
+}
