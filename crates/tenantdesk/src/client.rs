@@ -13,7 +13,10 @@ use tenantdesk_client::{
     Collection, Customer, CustomerUser, CustomerUserRequest, DirectoryRole, Partner, PasswordProfile,
 };
 
-use crate::cli::{Global, RoleCommand, RoleMemberArgs, UserCommand, UserImportArgs};
+use crate::cli::{
+    Global, RoleCommand, RoleMemberArgs, UserCommand, UserImportArgs, UserListArgs, UserNewArgs, UserRemoveArgs,
+    UserResetArgs, UserSetArgs,
+};
 
 /// Prints rows under headers, in aligned columns.
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
@@ -154,29 +157,7 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<()> {
     let partner = connect(global)?;
     match command {
-        UserCommand::New(args) => {
-            let role_ids = resolve_roles(&partner, args.customer, &args.roles).await?;
-            let request = CustomerUserRequest {
-                user_principal_name: Some(args.upn),
-                first_name: args.first_name,
-                last_name: args.last_name,
-                display_name: Some(args.display_name),
-                usage_location: Some(args.location),
-                password_profile: Some(PasswordProfile {
-                    force_change_password: Some(true),
-                    password: args.password,
-                }),
-                directory_role_ids: (!role_ids.is_empty()).then_some(role_ids),
-                ..CustomerUserRequest::default()
-            };
-            let user = partner
-                .customers()
-                .by_id(args.customer)
-                .users()
-                .create(&request)
-                .await?;
-            print_user(global, &user)
-        }
+        UserCommand::New(args) => user_new(global, &partner, args).await,
         UserCommand::Get(target) => {
             let user = partner
                 .customers()
@@ -187,48 +168,8 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<()> {
                 .await?;
             print_user(global, &user)
         }
-        UserCommand::Set(args) => {
-            let changes = CustomerUserRequest {
-                user_principal_name: args.upn,
-                first_name: args.first_name,
-                last_name: args.last_name,
-                display_name: args.display_name,
-                usage_location: args.location,
-                ..CustomerUserRequest::default()
-            };
-            if changes == CustomerUserRequest::default() {
-                bail!("nothing to change: pass --upn, --display-name, --first-name, --last-name or --location");
-            }
-            let target = args.user;
-            let user = partner
-                .customers()
-                .by_id(target.customer)
-                .users()
-                .by_id(target.user)
-                .patch(&changes)
-                .await?;
-            print_user(global, &user)
-        }
-        UserCommand::Remove(args) => {
-            let ops = partner
-                .customers()
-                .by_id(args.user.customer)
-                .users()
-                .by_id(args.user.user);
-            if !args.yes && std::io::stdin().is_terminal() {
-                let user = ops.get().await?;
-                let question = format!(
-                    "Delete {} ({})? It can be restored for 30 days.",
-                    user.user_principal_name, user.id
-                );
-                if !confirm(&question)? {
-                    bail!("not deleted");
-                }
-            }
-            ops.delete().await?;
-            eprintln!("deleted {}; it can be restored for 30 days", args.user.user);
-            Ok(())
-        }
+        UserCommand::Set(args) => user_set(global, &partner, args).await,
+        UserCommand::Remove(args) => user_remove(&partner, args).await,
         UserCommand::Restore(target) => {
             let user = partner
                 .customers()
@@ -239,45 +180,117 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<()> {
                 .await?;
             print_user(global, &user)
         }
-        UserCommand::ResetPassword(args) => {
-            let ops = partner
-                .customers()
-                .by_id(args.user.customer)
-                .users()
-                .by_id(args.user.user);
-            let user = ops.reset_password(args.password.as_deref()).await?;
-            if global.json {
-                return print_json(&user);
-            }
-            let password = user.password_profile.and_then(|p| p.password).unwrap_or_default();
-            println!("{password}");
-            eprintln!(
-                "{} must change it at next sign-in; it is not shown again",
-                user.user_principal_name
-            );
-            Ok(())
-        }
-        UserCommand::List(args) => {
-            let users = partner.customers().by_id(args.customer).users();
-            let listed: Vec<CustomerUser> = match (args.deleted, args.all) {
-                (false, true) => users.list().try_collect().await?,
-                (true, true) => users.deleted().try_collect().await?,
-                (deleted, false) => {
-                    let page = if deleted {
-                        users.deleted_page(0).await?
-                    } else {
-                        users.page(0).await?
-                    };
-                    if page.links.next.is_some() {
-                        eprintln!("(the first {} users; --all lists every one)", page.items.len());
-                    }
-                    page.items
-                }
-            };
-            print_users(global, &listed)
-        }
+        UserCommand::ResetPassword(args) => user_reset_password(global, &partner, args).await,
+        UserCommand::List(args) => user_list(global, &partner, args).await,
         UserCommand::Import(args) => import(global, args).await,
     }
+}
+
+async fn user_new(global: &Global, partner: &Partner, args: UserNewArgs) -> anyhow::Result<()> {
+    let role_ids = resolve_roles(partner, args.customer, &args.roles).await?;
+    let request = CustomerUserRequest {
+        user_principal_name: Some(args.upn),
+        first_name: args.first_name,
+        last_name: args.last_name,
+        display_name: Some(args.display_name),
+        usage_location: Some(args.location),
+        password_profile: Some(PasswordProfile {
+            force_change_password: Some(true),
+            password: args.password,
+        }),
+        directory_role_ids: (!role_ids.is_empty()).then_some(role_ids),
+        ..CustomerUserRequest::default()
+    };
+    let user = partner
+        .customers()
+        .by_id(args.customer)
+        .users()
+        .create(&request)
+        .await?;
+    print_user(global, &user)
+}
+
+async fn user_set(global: &Global, partner: &Partner, args: UserSetArgs) -> anyhow::Result<()> {
+    let changes = CustomerUserRequest {
+        user_principal_name: args.upn,
+        first_name: args.first_name,
+        last_name: args.last_name,
+        display_name: args.display_name,
+        usage_location: args.location,
+        ..CustomerUserRequest::default()
+    };
+    if changes == CustomerUserRequest::default() {
+        bail!("nothing to change: pass --upn, --display-name, --first-name, --last-name or --location");
+    }
+    let target = args.user;
+    let user = partner
+        .customers()
+        .by_id(target.customer)
+        .users()
+        .by_id(target.user)
+        .patch(&changes)
+        .await?;
+    print_user(global, &user)
+}
+
+async fn user_remove(partner: &Partner, args: UserRemoveArgs) -> anyhow::Result<()> {
+    let ops = partner
+        .customers()
+        .by_id(args.user.customer)
+        .users()
+        .by_id(args.user.user);
+    if !args.yes && std::io::stdin().is_terminal() {
+        let user = ops.get().await?;
+        let question = format!(
+            "Delete {} ({})? It can be restored for 30 days.",
+            user.user_principal_name, user.id
+        );
+        if !confirm(&question)? {
+            bail!("not deleted");
+        }
+    }
+    ops.delete().await?;
+    eprintln!("deleted {}; it can be restored for 30 days", args.user.user);
+    Ok(())
+}
+
+async fn user_reset_password(global: &Global, partner: &Partner, args: UserResetArgs) -> anyhow::Result<()> {
+    let ops = partner
+        .customers()
+        .by_id(args.user.customer)
+        .users()
+        .by_id(args.user.user);
+    let user = ops.reset_password(args.password.as_deref()).await?;
+    if global.json {
+        return print_json(&user);
+    }
+    let password = user.password_profile.and_then(|p| p.password).unwrap_or_default();
+    println!("{password}");
+    eprintln!(
+        "{} must change it at next sign-in; it is not shown again",
+        user.user_principal_name
+    );
+    Ok(())
+}
+
+async fn user_list(global: &Global, partner: &Partner, args: UserListArgs) -> anyhow::Result<()> {
+    let users = partner.customers().by_id(args.customer).users();
+    let listed: Vec<CustomerUser> = match (args.deleted, args.all) {
+        (false, true) => users.list().try_collect().await?,
+        (true, true) => users.deleted().try_collect().await?,
+        (deleted, false) => {
+            let page = if deleted {
+                users.deleted_page(0).await?
+            } else {
+                users.page(0).await?
+            };
+            if page.links.next.is_some() {
+                eprintln!("(the first {} users; --all lists every one)", page.items.len());
+            }
+            page.items
+        }
+    };
+    print_users(global, &listed)
 }
 
 /// The ids of `roles`, each given by id or by name (any case).
