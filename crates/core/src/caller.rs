@@ -126,6 +126,11 @@ impl Attempt {
         }
     }
 
+    /// Checks that `caller` is an agent whose role allows `permission`, recording a refusal.
+    pub async fn require_agent(&self, app: &App, caller: &Caller, permission: Permission) -> Result<(), Error> {
+        self.checked(app, caller, caller.require_agent(permission)).await
+    }
+
     /// Passes `check` through, recording a refusal of `caller` as a failed attempt first.
     pub async fn checked(&self, app: &App, caller: &Caller, check: Result<(), Error>) -> Result<(), Error> {
         if let Err(error) = &check

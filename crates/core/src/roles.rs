@@ -81,9 +81,7 @@ pub async fn add_member(
     input: impl FnOnce(&DirectoryRole) -> Input<UserId>,
 ) -> Result<Done<Pending<User>>, Error> {
     let attempt = Attempt::new(Operation::AddDirectoryRoleMember, customer, None);
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
     once(app, caller, async {
@@ -116,9 +114,7 @@ pub async fn remove_member(
     user: UserId,
 ) -> Result<Done<Pending<()>>, Error> {
     let attempt = Attempt::new(Operation::RemoveDirectoryRoleMember, customer, Some(user.to_string()));
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
     once(app, caller, async {

@@ -114,9 +114,7 @@ pub async fn create(
     input: impl FnOnce(&Customer) -> Input<NewUser>,
 ) -> Result<Done<Pending<Created>>, Error> {
     let attempt = Attempt::new(Operation::CreateCustomerUser, customer_id, None);
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     once(app, caller, async {
         let new = input(&customer).map_err(Error::Invalid)?;
@@ -215,9 +213,7 @@ pub async fn update(
     input: impl FnOnce(&Customer, &User) -> Input<UserChanges>,
 ) -> Result<Done<Pending<Updated>>, Error> {
     let attempt = Attempt::new(Operation::UpdateCustomerUser, customer_id, Some(id.to_string()));
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ResetPassword))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ResetPassword).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     once(app, caller, async {
         // Read outside the transaction, to decide what the update changes and to hash a new
@@ -227,9 +223,7 @@ pub async fn update(
             if if_deleted == IfDeleted::NotFound {
                 return Err(Error::user_not_found());
             }
-            attempt
-                .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-                .await?;
+            attempt.require_agent(app, caller, Permission::ManageUsers).await?;
             return write_restore(app, caller, scope, id).await;
         }
         let changes = input(&customer, &current).map_err(Error::Invalid)?.effective(&current);
@@ -243,7 +237,7 @@ pub async fn update(
         } else {
             Permission::ManageUsers
         };
-        attempt.checked(app, caller, caller.require_agent(needed)).await?;
+        attempt.require_agent(app, caller, needed).await?;
         let hash = match &changes.password {
             Some(password) => Some(app.passwords().hash(password).await?),
             None => None,
@@ -327,9 +321,7 @@ pub async fn reset_password(
             .checked(app, caller, if allowed { Ok(()) } else { Err(Error::ForeignTenant) })
             .await?;
     }
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ResetPassword))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ResetPassword).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     once(app, caller, async {
         let reset = input(&customer).map_err(Error::Invalid)?;
@@ -360,9 +352,7 @@ pub async fn restore(
     id: UserId,
 ) -> Result<Done<Pending<Updated>>, Error> {
     let attempt = Attempt::new(Operation::RestoreCustomerUser, customer_id, Some(id.to_string()));
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     once(app, caller, write_restore(app, caller, scope, id)).await
 }
@@ -410,9 +400,7 @@ pub async fn delete(
     id: UserId,
 ) -> Result<Done<Pending<()>>, Error> {
     let attempt = Attempt::new(Operation::DeleteCustomerUser, customer_id, Some(id.to_string()));
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     once(app, caller, async {
         let now = app.now();

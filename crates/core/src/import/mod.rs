@@ -181,9 +181,7 @@ pub async fn import(
     file: &[u8],
 ) -> Result<Done<Pending<Vec<Imported>>>, Error> {
     let attempt = Attempt::new(Operation::ImportCustomerUsers, customer_id, None);
-    attempt
-        .checked(app, caller, caller.require_agent(Permission::ManageUsers))
-        .await?;
+    attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     once(app, caller, async {
         let Validated { scope, location, rows } = check_file(app, caller, customer_id, location, file).await?;
         create(app, caller, scope, location, rows).await
