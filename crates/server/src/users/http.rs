@@ -85,7 +85,7 @@ pub async fn create_user(
     let attempt = Attempt::new(Operation::CreateCustomerUser, customer, None);
     let work = super::create(&app, &caller, customer, body.value);
     idempotency::respond(&app, &caller, key, attempt, work, |created| {
-        user_reply(StatusCode::CREATED, &created.user, Some(&created.password))
+        user_reply(StatusCode::OK, &created.user, Some(&created.password))
     })
     .await
 }

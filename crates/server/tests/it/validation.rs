@@ -167,7 +167,7 @@ async fn the_limits_themselves_are_accepted() {
         Some(&body.to_string()),
     )
     .await;
-    assert_eq!(status, 201, "{answer}");
+    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["usageLocation"], "AX", "stored uppercase");
 }
 
