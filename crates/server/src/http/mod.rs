@@ -1,10 +1,12 @@
-//! The HTTP surface: router, middleware, request bodies, health checks and the OpenAPI document.
+//! The HTTP surface: router, middleware, request bodies, health checks, the OpenAPI document and
+//! its reference page.
 //!
 //! Every route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
 //! without its OpenAPI entry: `/openapi.json` is generated from the code that serves.
 
 mod body;
 mod context;
+mod docs;
 mod openapi;
 mod path;
 
@@ -94,13 +96,16 @@ fn api() -> OpenApiRouter<App> {
 
 /// The OpenAPI 3.1 document of the API, generated from the routes.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut document = api().split_for_parts().1;
+    openapi::complete(&mut document);
+    document
 }
 
 /// The application's router: the API, health checks, `/openapi.json`, and the middleware that
 /// sets request ids and Partner Center's headers on every response.
 pub fn router(app: App) -> Router {
-    let (api, document) = api().split_for_parts();
+    let (api, mut document) = api().split_for_parts();
+    openapi::complete(&mut document);
     let document = serde_json::to_value(&document).unwrap_or_default();
     api.route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -108,6 +113,8 @@ pub fn router(app: App) -> Router {
             "/openapi.json",
             get(move || async move { json_response(StatusCode::OK, &document) }),
         )
+        .route("/docs", get(docs::page))
+        .route("/docs/assets/{*name}", get(docs::asset))
         .fallback(|| async { AppError::RouteNotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(
