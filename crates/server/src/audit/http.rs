@@ -139,6 +139,7 @@ fn parse_query(params: &[(String, String)], now: DateTime<Utc>) -> Result<AuditQ
         ("correlationId" = Option<String>, Query, description = "Only records of requests with this correlation id"),
         ("size" = Option<u32>, Query, maximum = 500, description = "Page size, 0 or absent for 100, at most 500"),
         ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header"),
+        ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
     ),
     responses(
         (status = 200, description = "A page of audit records, newest first", body = Collection<tenantdesk_wire::AuditRecord>),

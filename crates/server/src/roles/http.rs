@@ -88,6 +88,7 @@ pub async fn list_user_roles(
         ("rid" = String, Path, description = "Directory role (template) id"),
         ("size" = Option<u32>, Query, maximum = 500, description = "Page size, 0 or absent for 100, at most 500"),
         ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header"),
+        ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
     ),
     responses(
         (status = 200, description = "A page of the role's members", body = Collection<UserMember>),

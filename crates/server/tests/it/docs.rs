@@ -80,6 +80,12 @@ async fn every_v1_operation_documents_auth_rate_limits_and_described_responses()
         let size = parameters.iter().find(|p| p["name"] == size).unwrap();
         assert_eq!(size["schema"]["maximum"], 500, "{path}");
         assert_eq!(size["allowEmptyValue"], true, "{path}: `size=` reads as absent");
+        assert!(
+            parameters
+                .iter()
+                .any(|p| p["name"] == "MS-ContinuationToken" && p["in"] == "header"),
+            "{path}: the next page's token"
+        );
     }
 }
 
