@@ -200,11 +200,12 @@ fn parse_query(params: &[(String, String)], now: DateTime<Utc>) -> Result<AuditQ
         ("resourceId" = Option<String>, Query, description = "Only records about this resource (a user id)"),
         ("operationType" = Option<String>, Query, description = "Only this operation, e.g. ResetCustomerUserPassword"),
         ("correlationId" = Option<String>, Query, description = "Only records of requests with this correlation id"),
-        ("size" = Option<u32>, Query, description = "Page size, 0 or absent for 100, at most 500"),
+        ("size" = Option<u32>, Query, maximum = 500, description = "Page size, 0 or absent for 100, at most 500"),
         ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header"),
+        ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
     ),
     responses(
-        (status = 200, body = Collection<tenantdesk_wire::AuditRecord>),
+        (status = 200, description = "A page of audit records, newest first", body = Collection<tenantdesk_wire::AuditRecord>),
         (status = 400, description = "Bad parameter (3000)", body = ErrorBody),
     ),
     security(("bearer" = []))

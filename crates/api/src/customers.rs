@@ -63,8 +63,9 @@ pub fn render(customer: &Customer) -> tenantdesk_wire::Customer {
     post, path = "/v1/customers", tag = "customers",
     request_body = CustomerRequest,
     responses(
-        (status = 201, body = tenantdesk_wire::Customer),
-        (status = 400, description = "Invalid field (3000)", body = ErrorBody),
+        (status = 201, description = "The new customer", body = tenantdesk_wire::Customer),
+        (status = 400, description = "Not a JSON object, or an invalid field (3000)", body = ErrorBody),
+        (status = 403, description = "Only admin agents create customers (900150)", body = ErrorBody),
         (status = 409, description = "Domain already taken (3001)", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -92,7 +93,7 @@ pub async fn create_customer(
 /// List the partner's customers
 #[utoipa::path(
     get, path = "/v1/customers", tag = "customers",
-    responses((status = 200, body = Collection<tenantdesk_wire::Customer>)),
+    responses((status = 200, description = "The partner's customers", body = Collection<tenantdesk_wire::Customer>)),
     security(("bearer" = []))
 )]
 pub async fn list_customers(State(state): State<ApiState>, caller: Caller) -> Result<Response, AppError> {
@@ -106,7 +107,7 @@ pub async fn list_customers(State(state): State<ApiState>, caller: Caller) -> Re
     get, path = "/v1/customers/{cid}", tag = "customers",
     params(("cid" = String, Path, description = "Customer tenant id")),
     responses(
-        (status = 200, body = tenantdesk_wire::Customer),
+        (status = 200, description = "The customer", body = tenantdesk_wire::Customer),
         (status = 404, description = "Not found, or another partner's (60003)", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -80,10 +80,10 @@ fn reply(imported: &[Imported], as_csv: bool) -> Reply {
         ("usageLocation" = String, Query, description = "ISO 3166-1 alpha-2 code of every user of the file"),
         ("validateOnly" = Option<bool>, Query, description = "Check the file and create nothing"),
     ),
-    request_body(content = String, content_type = "text/csv", description = "The data file"),
+    request_body(content = tenantdesk_wire::UsersCsv, content_type = "text/csv", description = "The data file: a header row, then one row per user (at most 100); an empty file is rejected"),
     responses(
         (status = 200, description = "Every user created (or, with validateOnly, valid)", body = UserImport),
-        (status = 400, description = "Problems, by row and column (3000); nothing created", body = ErrorBody),
+        (status = 400, description = "An empty file, or problems by row and column (3000); nothing created", body = ErrorBody),
         (status = 403, description = "Only admin agents upload users (900150)", body = ErrorBody),
         (status = 409, description = "Users created meanwhile with emails of the file (3001); nothing created", body = ErrorBody),
     ),

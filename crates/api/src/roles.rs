@@ -52,7 +52,8 @@ fn roles_collection(roles: &[&DirectoryRole], self_uri: String) -> Collection<te
     get, path = "/v1/customers/{cid}/directoryroles", tag = "roles",
     params(("cid" = String, Path, description = "Customer tenant id")),
     responses(
-        (status = 200, body = Collection<tenantdesk_wire::DirectoryRole>),
+        (status = 200, description = "The tenant's directory roles", body = Collection<tenantdesk_wire::DirectoryRole>),
+        (status = 403, description = "App-only token (2032)", body = ErrorBody),
         (status = 404, description = "Customer not found (60003)", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -74,7 +75,8 @@ pub async fn list_roles(
     get, path = "/v1/customers/{cid}/users/{uid}/directoryroles", tag = "roles",
     params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
     responses(
-        (status = 200, body = Collection<tenantdesk_wire::DirectoryRole>),
+        (status = 200, description = "The user's directory roles", body = Collection<tenantdesk_wire::DirectoryRole>),
+        (status = 403, description = "App-only token (2032)", body = ErrorBody),
         (status = 404, description = "Customer (60003) or user (60002) not found", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -95,11 +97,14 @@ pub async fn list_user_roles(
     params(
         ("cid" = String, Path, description = "Customer tenant id"),
         ("rid" = String, Path, description = "Directory role (template) id"),
-        ("size" = Option<u32>, Query, description = "Page size, 0 or absent for 100, at most 500"),
+        ("size" = Option<u32>, Query, maximum = 500, description = "Page size, 0 or absent for 100, at most 500"),
         ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header"),
+        ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
     ),
     responses(
-        (status = 200, body = Collection<UserMember>),
+        (status = 200, description = "A page of the role's members", body = Collection<UserMember>),
+        (status = 400, description = "Bad parameter or continuation token (3000)", body = ErrorBody),
+        (status = 403, description = "App-only token (2032)", body = ErrorBody),
         (status = 404, description = "Customer (60003) or role (60004) not found", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -151,8 +156,8 @@ pub async fn list_members(
     params(("cid" = String, Path, description = "Customer tenant id"), ("rid" = String, Path, description = "Directory role id")),
     request_body = UserMemberRequest,
     responses(
-        (status = 201, body = UserMember),
-        (status = 400, description = "No or bad user id (3000)", body = ErrorBody),
+        (status = 201, description = "The user is now a member", body = UserMember),
+        (status = 400, description = "Not a JSON object, or no or bad user id (3000)", body = ErrorBody),
         (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
         (status = 404, description = "Customer (60003), role (60004) or user (60002) not found", body = ErrorBody),
         (status = 409, description = "Already a member (3001)", body = ErrorBody),

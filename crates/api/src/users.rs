@@ -196,10 +196,10 @@ pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Pass
 #[utoipa::path(
     post, path = "/v1/customers/{cid}/users", tag = "users",
     params(("cid" = String, Path, description = "Customer tenant id")),
-    request_body = CustomerUserRequest,
+    request_body = tenantdesk_wire::CustomerUserCreateRequest,
     responses(
-        (status = 201, description = "Created; the password is shown once", body = CustomerUser),
-        (status = 400, description = "Invalid field (code 3000)", body = ErrorBody),
+        (status = 200, description = "Created; the password is shown once", body = CustomerUser),
+        (status = 400, description = "Not a JSON object, a required field missing, or an invalid field (3000)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
         (status = 404, description = "Customer not found (60003)", body = ErrorBody),
@@ -219,7 +219,7 @@ pub async fn create_user(
     })
     .await;
     idempotency::respond(&state, done, |created| {
-        user_reply(StatusCode::CREATED, &created.user, Some(&created.password))
+        user_reply(StatusCode::OK, &created.user, Some(&created.password))
     })
     .await
 }
@@ -229,7 +229,8 @@ pub async fn create_user(
     get, path = "/v1/customers/{cid}/users/{uid}", tag = "users",
     params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
     responses(
-        (status = 200, body = CustomerUser),
+        (status = 200, description = "The user", body = CustomerUser),
+        (status = 403, description = "App-only token (2032)", body = ErrorBody),
         (status = 404, description = "Customer (60003) or user (60002) not found", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -252,7 +253,7 @@ pub async fn get_user(
     get, path = "/v1/customers/{cid}/users", tag = "users",
     params(
         ("cid" = String, Path, description = "Customer tenant id"),
-        ("size" = Option<u32>, Query, description = "Page size, 0 or absent for 100, at most 500"),
+        ("size" = Option<u32>, Query, maximum = 500, description = "Page size, 0 or absent for 100, at most 500"),
         ("filter" = Option<String>, Query, description = "JSON: {\"Field\":\"UserState\",\"Value\":\"Inactive\",\"Operator\":\"equals\"}"),
         ("sortField" = Option<String>, Query, description = "userPrincipalName (default) or displayName"),
         ("sortDirection" = Option<String>, Query, description = "ascending (default) or descending"),
@@ -260,8 +261,9 @@ pub async fn get_user(
         ("MS-ContinuationToken" = Option<String>, Header, description = "The continuationToken of the previous page"),
     ),
     responses(
-        (status = 200, body = Collection<CustomerUser>),
+        (status = 200, description = "A page of users", body = Collection<CustomerUser>),
         (status = 400, description = "Bad parameter or continuation token (3000)", body = ErrorBody),
+        (status = 403, description = "App-only token (2032)", body = ErrorBody),
         (status = 404, description = "Customer not found (60003)", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -296,8 +298,8 @@ pub async fn list_users(
     params(("cid" = String, Path, description = "Customer tenant id"), ("uid" = String, Path, description = "User id")),
     request_body = CustomerUserRequest,
     responses(
-        (status = 200, body = CustomerUser),
-        (status = 400, description = "Invalid field (3000)", body = ErrorBody),
+        (status = 200, description = "The user as it is now; with the password just set, if one was", body = CustomerUser),
+        (status = 400, description = "Not a JSON object, or an invalid field (3000)", body = ErrorBody),
         (status = 403, description = "App-only token (2032) or role (900150)", body = ErrorBody),
         (status = 404, description = "Customer (60003) or user (60002) not found, or restore window passed", body = ErrorBody),
         (status = 409, description = "UPN in use, or restore conflict (3001)", body = ErrorBody),

@@ -333,7 +333,7 @@ async fn passwords_never_reach_the_log_or_the_database_files() {
             .await
             .unwrap()
             .status();
-        assert_eq!(status, 201);
+        assert_eq!(status, 200);
     }
     server.stop();
 

@@ -30,3 +30,23 @@ pub struct UserImport {
     /// `{"objectType": "UserImport"}`.
     pub attributes: Attributes,
 }
+
+/// The body of a users upload as the OpenAPI document shows it: a CSV file with a header row and
+/// one row per user (at most 100). An empty file is a 400; this type only documents.
+#[cfg(feature = "openapi")]
+#[derive(Debug)]
+pub struct UsersCsv;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for UsersCsv {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .description(Some("CSV: a header row, then one row per user"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for UsersCsv {}

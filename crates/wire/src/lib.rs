@@ -21,8 +21,12 @@ pub use audit::AuditRecord;
 pub use cloudcockpit::{CloudCockpitError, PropertyError, ResetCustomerUser, ResetPasswordRequest};
 pub use common::{Attributes, Collection, CollectionLinks, ErrorBody, KeyValue, Link, ResourceLinks};
 pub use customer::{CompanyProfile, CompanyProfileRequest, Customer, CustomerRequest};
+#[cfg(feature = "openapi")]
+pub use import::UsersCsv;
 pub use import::{ImportedUser, UserImport};
 pub use roles::{DirectoryRole, UserMember, UserMemberRequest};
+#[cfg(feature = "openapi")]
+pub use user::CustomerUserCreateRequest;
 pub use user::{CustomerUser, CustomerUserRequest, PasswordProfile, UserFilter, UserState};
 
 /// The `source` of every error body tenantdesk writes.

@@ -135,6 +135,19 @@ fn visit_object<'de, V: Visitor<'de>>(
     Ok(value)
 }
 
+/// What `value` is, for a type error's message.
+fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => n.as_f64().map_or(Unexpected::Other("a number"), Unexpected::Float),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
 impl<'de> Deserializer<'de> for Tolerant {
     type Error = serde_json::Error;
 
@@ -160,13 +173,15 @@ impl<'de> Deserializer<'de> for Tolerant {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        name: &'static str,
+        _name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
+        // serde_json would read a struct from an array of its fields (`[]` as "nothing changed");
+        // Newtonsoft, and this API, expect an object.
         match self.0 {
             Value::Object(object) => visit_object(object, fields, visitor),
-            other => other.deserialize_struct(name, fields, visitor),
+            other => Err(serde::de::Error::invalid_type(unexpected(&other), &"a JSON object")),
         }
     }
 
@@ -295,6 +310,11 @@ mod tests {
             b"\xff\xfe\x00",
             b"{\"usageLocation\": ",
             b"[1, 2]",
+            b"[]",
+            b"\"text\"",
+            b"42",
+            b"true",
+            b"{\"passwordProfile\": []}",
             b"null",
             b"{\"a\": \"unterminated}",
             deep.as_bytes(),

@@ -79,7 +79,8 @@ pub struct CustomerUser {
 }
 
 /// The body of a create (POST) or update (PATCH) of a user. Every field is optional: absent or
-/// null leaves a field as it is. Read-only fields of [`CustomerUser`] may be sent and are ignored.
+/// null leaves a field as it is (the OpenAPI document shows a create's body as
+/// `CustomerUserCreateRequest`, with its required fields). Read-only fields of [`CustomerUser`] may be sent and are ignored.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -107,6 +108,38 @@ pub struct CustomerUserRequest {
     pub state: Option<UserState>,
     /// On create: directory roles to make the user a member of (tenantdesk's addition, the web
     /// UI's "Select the user permissions" step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_role_ids: Option<Vec<String>>,
+    /// Ignored; clients send `{"objectType": "CustomerUser"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// The body of a create (POST) of a user as the OpenAPI document shows it: the fields of
+/// [`CustomerUserRequest`] with the three a create needs marked required. The server reads a
+/// [`CustomerUserRequest`] and names every missing field in its 400; this type only documents.
+#[cfg(feature = "openapi")]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerUserCreateRequest {
+    /// Sign-in name, `local@domain`, in one of the customer's domains.
+    pub user_principal_name: String,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// ISO 3166-1 alpha-2 code.
+    pub usage_location: String,
+    /// The password (policy-checked); without one, a temporary password is generated and
+    /// returned once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_profile: Option<PasswordProfile>,
+    /// Directory roles to make the user a member of (tenantdesk's addition, the web UI's
+    /// "Select the user permissions" step).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_role_ids: Option<Vec<String>>,
     /// Ignored; clients send `{"objectType": "CustomerUser"}`.

@@ -1,13 +1,14 @@
 //! The HTTP surface: the router assembled from the handlers, the middleware, health checks, the
-//! OpenAPI document, and the server loop. Nothing imports this module but the binary: handlers
+//! OpenAPI document and its reference page (`/docs`), and the server loop. Nothing imports this module but the binary: handlers
 //! share extractors and responses through `extract` and `response`.
 //!
 //! Every API route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
 //! without its OpenAPI entry: `/openapi.json` is generated from the code that serves. The
-//! exceptions are the service's own routes, which are not part of the API: `/healthz`, `/readyz`
-//! and `/openapi.json` itself ([`SERVICE_ROUTES`]).
+//! exceptions are the service's own routes, which are not part of the API: `/healthz`, `/readyz`,
+//! `/openapi.json` itself and the `/docs` page ([`SERVICE_ROUTES`]).
 
 mod context;
+mod docs;
 mod openapi;
 
 use std::future::Future;
@@ -26,7 +27,7 @@ use crate::response::json_response;
 use crate::{ApiState, AppError, audit, cloudcockpit, customers, import, roles, users};
 
 /// The routes that are the service's own, not the API's, and so not in the OpenAPI document.
-pub const SERVICE_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
+pub const SERVICE_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/openapi.json", "/docs", "/docs/assets/{*name}"];
 
 fn api() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(openapi::base())
@@ -45,21 +46,26 @@ fn api() -> OpenApiRouter<ApiState> {
 
 /// The OpenAPI 3.1 document of the API, generated from the routes.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut document = api().split_for_parts().1;
+    openapi::complete(&mut document);
+    document
 }
 
 /// The application's router: the API, health checks, `/openapi.json`, and the middleware that
 /// sets request ids and Partner Center's headers on every response.
 pub fn router(state: ApiState) -> Router {
-    let (api, document) = api().split_for_parts();
+    let (api, mut document) = api().split_for_parts();
+    openapi::complete(&mut document);
     let document = serde_json::to_value(&document).unwrap_or_default();
-    let [healthz_path, readyz_path, openapi_path] = SERVICE_ROUTES;
+    let [healthz_path, readyz_path, openapi_path, docs_path, assets_path] = SERVICE_ROUTES;
     api.route(healthz_path, get(healthz))
         .route(readyz_path, get(readyz))
         .route(
             openapi_path,
             get(move || async move { json_response(StatusCode::OK, &document) }),
         )
+        .route(docs_path, get(docs::page))
+        .route(assets_path, get(docs::asset))
         .fallback(|| async { AppError::RouteNotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(

@@ -14,6 +14,7 @@ mod audit;
 mod auth;
 mod cloudcockpit;
 mod customers;
+mod docs;
 mod hostile;
 mod idempotency;
 mod import;

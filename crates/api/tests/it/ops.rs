@@ -89,7 +89,7 @@ async fn paths_match_case_insensitively_and_with_a_trailing_slash() {
         Some(&serde_json::to_string(&crate::helpers::new_user("ben")).unwrap()),
     )
     .await;
-    assert_eq!(status, 201, "{body}");
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]

@@ -167,7 +167,7 @@ async fn the_limits_themselves_are_accepted() {
         Some(&body.to_string()),
     )
     .await;
-    assert_eq!(status, 201, "{answer}");
+    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["usageLocation"], "AX", "stored uppercase");
 }
 
@@ -213,4 +213,17 @@ async fn updates_are_validated_too() {
         },
         "nothing changed"
     );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_rejected() {
+    let app = spawn_app!();
+    let user = app.create_user("ana").await;
+    for body in ["[]", "[1, 2]", "\"text\"", "42", "true", r#"{"passwordProfile": []}"#] {
+        for (method, url) in [(Method::PATCH, app.user_url(user.id)), (Method::POST, app.users_url())] {
+            let (status, _, answer) = send(&app, method.clone(), &url, Some(&app.admin_token), &[], Some(body)).await;
+            assert_error(status, &answer, 400, 3000, "a JSON object");
+        }
+    }
+    assert_eq!(user_counts(&app).await, (1, 0), "nothing was created");
 }

@@ -21,6 +21,8 @@ mod auth;
 mod cloudcockpit;
 #[path = "../it/customers.rs"]
 mod customers;
+#[path = "../it/docs.rs"]
+mod docs;
 #[path = "../it/hostile.rs"]
 mod hostile;
 #[path = "../it/idempotency.rs"]
