@@ -1,6 +1,15 @@
 //! tenantdesk's storage boundary: the [`Store`] trait, the transaction primitives use cases are
 //! composed of ([`Tx`]), and its SQLite and PostgreSQL implementations.
 //!
+//! Both traits are split by feature (partners, customers, users, roles, audit, idempotency): a
+//! `…Reads` trait that [`Store`] extends and a `…Writes` trait that [`Tx`] extends, each
+//! implemented in the feature's file of `sqlite/` and `postgres/`. Their methods are callable on
+//! `&dyn Store` and `Box<dyn Tx>` without importing the feature traits; on a concrete store
+//! (`SqliteStore`, `PostgresStore`), import the feature trait the method belongs to.
+//!
+//! Modules: `copy` (SQLite to PostgreSQL), `error`, `records` (queries, cursors, keys),
+//! `sqlite` and `postgres` (the two stores), and `testing` (feature `testing`).
+//!
 //! Rules every implementation keeps:
 //! - The scope comes first: every method on customer data takes the partner (and customer) it
 //!   acts for, and every query filters on it, so no query can reach another partner's rows.
@@ -35,9 +44,13 @@ pub use sqlite::SqliteStore;
 /// What store methods return.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A tenantdesk database. Reads outside a transaction live here; writes go through [`Store::begin`].
+/// A tenantdesk database. Reads outside a transaction live here and in the feature traits it
+/// extends ([`PartnerReads`], [`CustomerReads`], [`UserReads`], [`RoleReads`], [`AuditReads`],
+/// [`IdempotencyReads`]); writes go through [`Store::begin`].
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store:
+    PartnerReads + CustomerReads + UserReads + RoleReads + AuditReads + IdempotencyReads + Send + Sync + std::fmt::Debug
+{
     /// Applies the forward-only migrations that have not run yet.
     async fn migrate(&self) -> Result<()>;
 
@@ -49,16 +62,56 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A service-wide setting (the token signing key, the demo's ids).
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+}
 
+/// A read-write transaction, with the writes of the feature traits it extends ([`PartnerWrites`],
+/// [`CustomerWrites`], [`UserWrites`], [`RoleWrites`], [`AuditWrites`], [`IdempotencyWrites`]).
+/// Dropping it without [`Tx::commit`] rolls it back.
+#[async_trait]
+pub trait Tx:
+    PartnerWrites + CustomerWrites + UserWrites + RoleWrites + AuditWrites + IdempotencyWrites + Send
+{
+    /// Stores `value` under `key` unless the key exists; returns the value stored under it.
+    async fn setting_or_insert(&mut self, key: &str, value: &str) -> Result<String>;
+
+    /// Commits.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Reads of partners.
+#[async_trait]
+pub trait PartnerReads: Send + Sync {
     /// A partner by id.
     async fn partner(&self, id: PartnerId) -> Result<Option<Partner>>;
+}
 
+/// Writes of partners, in a [`Tx`].
+#[async_trait]
+pub trait PartnerWrites: Send {
+    /// Adds a partner.
+    async fn insert_partner(&mut self, partner: &Partner) -> Result<()>;
+}
+
+/// Reads of customers.
+#[async_trait]
+pub trait CustomerReads: Send + Sync {
     /// The customers of `partner`, oldest first.
     async fn customers(&self, partner: PartnerId) -> Result<Vec<Customer>>;
 
     /// One customer of `partner`; `None` if it does not exist or belongs to another partner.
     async fn customer(&self, partner: PartnerId, id: CustomerId) -> Result<Option<Customer>>;
+}
 
+/// Writes of customers, in a [`Tx`].
+#[async_trait]
+pub trait CustomerWrites: Send {
+    /// Adds a customer and its domains; a domain another customer owns is a conflict.
+    async fn insert_customer(&mut self, customer: &Customer) -> Result<()>;
+}
+
+/// Reads of users.
+#[async_trait]
+pub trait UserReads: Send + Sync {
     /// One user, active or not.
     async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
 
@@ -68,45 +121,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A page of users, in the query's order, after its cursor.
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>>;
 
-    /// The response recorded for a request, if one was recorded at or after `since`.
-    async fn response(
-        &self,
-        partner: PartnerId,
-        key: &IdempotencyKey,
-        since: DateTime<Utc>,
-    ) -> Result<Option<StoredResponse>>;
-
-    /// The directory roles a user is a member of.
-    async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>>;
-
-    /// The active members of a directory role, by user id, after `after`, at most `limit`.
-    async fn role_members(
-        &self,
-        scope: CustomerScope,
-        role: DirectoryRoleId,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> Result<Vec<User>>;
-
-    /// A page of the partner's audit records, newest first.
-    async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>>;
-
     /// Users soft-deleted before `cutoff`, at most `limit`, oldest first.
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>>;
 }
 
-/// A read-write transaction. Dropping it without [`Tx::commit`] rolls it back.
+/// Writes of users, in a [`Tx`].
 #[async_trait]
-pub trait Tx: Send {
-    /// Stores `value` under `key` unless the key exists; returns the value stored under it.
-    async fn setting_or_insert(&mut self, key: &str, value: &str) -> Result<String>;
-
-    /// Adds a partner.
-    async fn insert_partner(&mut self, partner: &Partner) -> Result<()>;
-
-    /// Adds a customer and its domains; a domain another customer owns is a conflict.
-    async fn insert_customer(&mut self, customer: &Customer) -> Result<()>;
-
+pub trait UserWrites: Send {
     /// Reads a user and keeps it from changing until the transaction ends.
     async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>>;
 
@@ -118,7 +139,27 @@ pub trait Tx: Send {
 
     /// Removes a user for good if it is still soft-deleted since before `cutoff`; says whether it did.
     async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool>;
+}
 
+/// Reads of directory role memberships.
+#[async_trait]
+pub trait RoleReads: Send + Sync {
+    /// The directory roles a user is a member of.
+    async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>>;
+
+    /// The active members of a directory role, by user id, after `after`, at most `limit`.
+    async fn role_members(
+        &self,
+        scope: CustomerScope,
+        role: DirectoryRoleId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<User>>;
+}
+
+/// Writes of directory role memberships, in a [`Tx`].
+#[async_trait]
+pub trait RoleWrites: Send {
     /// Makes a user a member of a directory role; an existing membership is a conflict.
     async fn add_role_member(
         &mut self,
@@ -130,22 +171,46 @@ pub trait Tx: Send {
 
     /// Ends a membership; says whether there was one.
     async fn remove_role_member(&mut self, scope: CustomerScope, role: DirectoryRoleId, user: UserId) -> Result<bool>;
+}
 
+/// Reads of the audit log.
+#[async_trait]
+pub trait AuditReads: Send + Sync {
+    /// A page of the partner's audit records, newest first.
+    async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>>;
+}
+
+/// Writes of the audit log, in a [`Tx`]: appends, and the retention purge.
+#[async_trait]
+pub trait AuditWrites: Send {
     /// Forgets audit records older than `cutoff` (the documented retention); returns how many.
     async fn delete_audit_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
 
     /// Appends an audit record.
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
+}
 
+/// Reads of the responses recorded for replay.
+#[async_trait]
+pub trait IdempotencyReads: Send + Sync {
+    /// The response recorded for a request, if one was recorded at or after `since`.
+    async fn response(
+        &self,
+        partner: PartnerId,
+        key: &IdempotencyKey,
+        since: DateTime<Utc>,
+    ) -> Result<Option<StoredResponse>>;
+}
+
+/// Writes of the responses recorded for replay, in a [`Tx`].
+#[async_trait]
+pub trait IdempotencyWrites: Send {
     /// Records the response to a request, for replay; an existing record for the same key is a
     /// conflict (the request was answered meanwhile).
     async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()>;
 
     /// Forgets recorded responses older than `cutoff`; returns how many.
     async fn delete_responses_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
-
-    /// Commits.
-    async fn commit(self: Box<Self>) -> Result<()>;
 }
 
 /// How to connect to a database server.

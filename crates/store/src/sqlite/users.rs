@@ -1,0 +1,207 @@
+//! Users: one, a page, taken UPNs, the purge candidates, and their writes, on the SQLite store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
+
+use super::{SqliteStore, SqliteTx, millis, translate, user_from_row, uuid};
+use crate::{CustomerScope, Result, SortField, StoreError, UserQuery, UserReads, UserWrites};
+
+#[async_trait]
+impl UserReads for SqliteStore {
+    async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE customer_id = ? AND id = ? AND partner_id = ?"
+        ))
+        .bind(scope.customer.to_string())
+        .bind(id.to_string())
+        .bind(scope.partner.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(translate)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn taken_upns(&self, scope: CustomerScope, upns: &[String]) -> Result<Vec<String>> {
+        let list = serde_json::to_string(upns).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query_scalar(
+            "SELECT upn_lower FROM users WHERE customer_id = ? AND partner_id = ? AND state = 'active' \
+             AND upn_lower IN (SELECT value FROM json_each(?)) ORDER BY upn_lower",
+        )
+        .bind(scope.customer.to_string())
+        .bind(scope.partner.to_string())
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)
+    }
+
+    async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>> {
+        macro_rules! page {
+            ($column:literal, $cmp:literal, $dir:literal) => {
+                (
+                    concat!(
+                        "SELECT ",
+                        user_columns!(),
+                        " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT ?"
+                    ),
+                    concat!(
+                        "SELECT ",
+                        user_columns!(),
+                        " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
+                        " AND (",
+                        $column,
+                        ", id) ",
+                        $cmp,
+                        " (?, ?)",
+                        " ORDER BY ",
+                        $column,
+                        " ",
+                        $dir,
+                        ", id ",
+                        $dir,
+                        " LIMIT ?"
+                    ),
+                )
+            };
+        }
+        let (first, after) = match (query.sort, query.descending) {
+            (SortField::UserPrincipalName, false) => page!("upn_lower", ">", "ASC"),
+            (SortField::UserPrincipalName, true) => page!("upn_lower", "<", "DESC"),
+            (SortField::DisplayName, false) => page!("display_name", ">", "ASC"),
+            (SortField::DisplayName, true) => page!("display_name", "<", "DESC"),
+        };
+        let sql = if query.after.is_some() { after } else { first };
+        let mut q = sqlx::query(sql)
+            .bind(scope.customer.to_string())
+            .bind(scope.partner.to_string())
+            .bind(query.state.as_str());
+        if let Some(cursor) = &query.after {
+            q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
+        }
+        let rows = q
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
+        let rows = sqlx::query(
+            "SELECT partner_id, customer_id, id FROM users \
+             WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ?",
+        )
+        .bind(millis(cutoff))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                let scope = CustomerScope {
+                    partner: PartnerId::from_uuid(uuid(row, "partner_id")?),
+                    customer: CustomerId::from_uuid(uuid(row, "customer_id")?),
+                };
+                Ok((scope, UserId::from_uuid(uuid(row, "id")?)))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl UserWrites for SqliteTx {
+    async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
+        // BEGIN IMMEDIATE already holds the database's write lock.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE customer_id = ? AND id = ? AND partner_id = ?"
+        ))
+        .bind(scope.customer.to_string())
+        .bind(id.to_string())
+        .bind(scope.partner.to_string())
+        .fetch_optional(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, first_name, last_name, display_name, \
+             usage_location, state, soft_deleted_at, force_change_password, password_hash, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(scope.customer.to_string())
+        .bind(user.id.to_string())
+        .bind(scope.partner.to_string())
+        .bind(user.upn.as_str())
+        .bind(user.upn.normalized())
+        .bind(user.first_name.as_ref().map(|n| n.as_str().to_owned()))
+        .bind(user.last_name.as_ref().map(|n| n.as_str().to_owned()))
+        .bind(user.display_name.as_str())
+        .bind(user.usage_location.as_str())
+        .bind(user.state.as_str())
+        .bind(user.soft_deleted_at.map(millis))
+        .bind(user.force_change_password)
+        .bind(password_hash)
+        .bind(millis(user.created_at))
+        .bind(millis(user.updated_at))
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(())
+    }
+
+    async fn update_user(&mut self, scope: CustomerScope, user: &User, password_hash: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET upn = ?, upn_lower = ?, first_name = ?, last_name = ?, display_name = ?, \
+             usage_location = ?, state = ?, soft_deleted_at = ?, force_change_password = ?, \
+             password_hash = COALESCE(?, password_hash), updated_at = ? \
+             WHERE customer_id = ? AND id = ? AND partner_id = ?",
+        )
+        .bind(user.upn.as_str())
+        .bind(user.upn.normalized())
+        .bind(user.first_name.as_ref().map(|n| n.as_str().to_owned()))
+        .bind(user.last_name.as_ref().map(|n| n.as_str().to_owned()))
+        .bind(user.display_name.as_str())
+        .bind(user.usage_location.as_str())
+        .bind(user.state.as_str())
+        .bind(user.soft_deleted_at.map(millis))
+        .bind(user.force_change_password)
+        .bind(password_hash)
+        .bind(millis(user.updated_at))
+        .bind(scope.customer.to_string())
+        .bind(user.id.to_string())
+        .bind(scope.partner.to_string())
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(())
+    }
+
+    async fn purge_user(&mut self, scope: CustomerScope, id: UserId, cutoff: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM users WHERE customer_id = ? AND id = ? AND partner_id = ? \
+             AND state = 'inactive' AND soft_deleted_at < ?",
+        )
+        .bind(scope.customer.to_string())
+        .bind(id.to_string())
+        .bind(scope.partner.to_string())
+        .bind(millis(cutoff))
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
