@@ -18,10 +18,6 @@
 //! - Constraint violations come back as [`StoreError::Conflict`], never as a database error.
 //! - Lists are keyset-paginated: page N costs what page 1 costs.
 //! - No password is ever given to a store: only Argon2id hashes, which it never returns.
-//!
-//! Modules: `sqlite` and `postgres`, the two stores; `records`, the queries and records they
-//! exchange; `error`, [`StoreError`]; `copy`, SQLite to PostgreSQL; `testing`, a PostgreSQL
-//! database per test (feature `testing`).
 
 mod copy;
 mod error;
