@@ -7,13 +7,17 @@
 //! lands on another instance or after a restart is replayed too. A recorded body never holds a
 //! password: a replayed create or reset says `passwordProfile.forceChangePassword` but not the
 //! password, which was handed out once.
+//!
+//! A recorded answer is the caller's own: it is bound to the partner and the actor (agent UPN, or
+//! `app`) that made the request, and replayed only after the caller passes the same access check
+//! the use case makes. Every replay is audited (outcome `replayed`).
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use tenantdesk_store::{Conflict, IdempotencyKey, StoredResponse};
 
-use crate::audit::{Attempt, record_refusal};
+use crate::audit::{Attempt, record_refusal, record_replay};
 use crate::auth::Caller;
 use crate::http::json_response;
 use crate::{App, AppError, Pending};
@@ -81,11 +85,13 @@ impl Reply {
     }
 }
 
-/// The idempotency key of a request: only when the client chose the request id.
+/// The idempotency key of a request: only when the client chose the request id. It names the
+/// actor, so one caller's recorded answer is never another's.
 pub fn key(caller: &Caller, digest: &str) -> Option<IdempotencyKey> {
     caller.ids.request_id_from_client.then(|| IdempotencyKey {
         request_id: caller.ids.request_id.clone(),
         fingerprint: digest.to_owned(),
+        actor: caller.principal.actor().to_owned(),
     })
 }
 
@@ -104,12 +110,21 @@ fn replayed(stored: StoredResponse) -> Response {
     response
 }
 
-/// The recorded response to this request, if it was answered within the replay window.
-pub async fn replay(app: &App, caller: &Caller, key: Option<&IdempotencyKey>) -> Result<Option<Response>, AppError> {
+/// The recorded response to this request, if it was answered within the replay window; the
+/// replay is audited. The caller must have passed `attempt`'s access check.
+async fn replay(
+    app: &App,
+    caller: &Caller,
+    attempt: &Attempt,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<Response>, AppError> {
     let Some(key) = key else { return Ok(None) };
     let since = app.now() - REPLAY_WINDOW;
-    let stored = app.store().response(caller.principal.partner, key, since).await?;
-    Ok(stored.map(replayed))
+    let Some(stored) = app.store().response(caller.principal.partner, key, since).await? else {
+        return Ok(None);
+    };
+    record_replay(app, caller, attempt).await;
+    Ok(Some(replayed(stored)))
 }
 
 /// Records `reply` in the use case's transaction (when the request has a key), commits, and
@@ -118,6 +133,7 @@ pub async fn replay(app: &App, caller: &Caller, key: Option<&IdempotencyKey>) ->
 async fn finish<T>(
     app: &App,
     caller: &Caller,
+    attempt: &Attempt,
     key: Option<IdempotencyKey>,
     mut pending: Pending<T>,
     reply: Reply,
@@ -133,7 +149,7 @@ async fn finish<T>(
             Ok(()) => {}
             Err(error) if error.is_conflict(Conflict::IdempotencyKey) => {
                 drop(pending);
-                return replay(app, caller, Some(key))
+                return replay(app, caller, attempt, Some(key))
                     .await?
                     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a recorded response vanished during replay")));
             }
@@ -144,10 +160,11 @@ async fn finish<T>(
     Ok(reply.into_response())
 }
 
-/// Runs a mutating use case idempotently: replays a recorded answer if there is one; otherwise
-/// runs `work`, renders its result and commits with the record. If `work` fails while a twin of
-/// the request (same key) succeeded concurrently, the twin's answer is replayed. If it is refused
-/// for the caller's credentials or role, the refused `attempt` is audited.
+/// Runs a mutating use case idempotently: checks the caller's access, then replays a recorded
+/// answer if there is one; otherwise runs `work`, renders its result and commits with the record.
+/// If `work` fails while a twin of the request (same key) succeeded concurrently, the twin's
+/// answer is replayed. If it is refused for the caller's credentials or role, the refused
+/// `attempt` is audited.
 pub async fn respond<T>(
     app: &App,
     caller: &Caller,
@@ -156,13 +173,19 @@ pub async fn respond<T>(
     work: impl Future<Output = Result<Pending<T>, AppError>>,
     render: impl FnOnce(&T) -> Reply,
 ) -> Result<Response, AppError> {
-    if let Some(response) = replay(app, caller, key.as_ref()).await? {
-        return Ok(response);
+    if key.is_some() {
+        if let Err(error) = caller.check(attempt.access) {
+            record_refusal(app, caller, &attempt).await;
+            return Err(error);
+        }
+        if let Some(response) = replay(app, caller, &attempt, key.as_ref()).await? {
+            return Ok(response);
+        }
     }
     let pending = match work.await {
         Ok(pending) => pending,
         Err(error) => {
-            if let Some(response) = replay(app, caller, key.as_ref()).await? {
+            if let Some(response) = replay(app, caller, &attempt, key.as_ref()).await? {
                 return Ok(response);
             }
             if matches!(error, AppError::AppOnly | AppError::Forbidden(_)) {
@@ -172,5 +195,5 @@ pub async fn respond<T>(
         }
     };
     let reply = render(&pending.value);
-    finish(app, caller, key, pending, reply).await
+    finish(app, caller, &attempt, key, pending, reply).await
 }

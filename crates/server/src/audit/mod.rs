@@ -12,14 +12,18 @@ use serde::{Deserialize, Serialize};
 use tenantdesk_domain::{AuditRecord, CustomerId, Operation, Outcome, Permission};
 use tenantdesk_store::AuditQuery;
 
-use crate::auth::Caller;
+use crate::auth::{Access, Caller};
 use crate::{App, AppError, paging};
 
-/// What a mutating request tried to do, for the record of a refusal.
+/// What a mutating request tries to do: the access its use case checks first (checked again
+/// before a recorded answer is replayed), and what to record of a refusal or a replay.
 #[derive(Clone, Debug)]
 pub struct Attempt {
     /// The operation.
     pub operation: Operation,
+    /// What it asks of the caller (for an update, the least any update asks: its use case may
+    /// ask more once it sees the change).
+    pub access: Access,
     /// The customer it concerned.
     pub customer: Option<CustomerId>,
     /// The resource it concerned.
@@ -27,10 +31,11 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// An attempt at `operation` on `resource` of `customer`.
-    pub fn new(operation: Operation, customer: CustomerId, resource: Option<String>) -> Self {
+    /// An attempt at `operation` on `resource` of `customer`, asking `access`.
+    pub fn new(operation: Operation, access: Access, customer: CustomerId, resource: Option<String>) -> Self {
         Self {
             operation,
+            access,
             customer: Some(customer),
             resource,
         }
@@ -40,8 +45,18 @@ impl Attempt {
 /// Records that `caller` was refused `attempt` (app-only token, or a role without the right).
 /// A failure to record is logged, not returned: the caller gets its 403 either way.
 pub async fn record_refusal(app: &App, caller: &Caller, attempt: &Attempt) {
+    record_attempt(app, caller, attempt, Outcome::Failure).await;
+}
+
+/// Records that `caller` was answered `attempt` with the recorded response of an earlier request
+/// with the same `MS-RequestId`. A failure to record is logged, not returned.
+pub async fn record_replay(app: &App, caller: &Caller, attempt: &Attempt) {
+    record_attempt(app, caller, attempt, Outcome::Replayed).await;
+}
+
+async fn record_attempt(app: &App, caller: &Caller, attempt: &Attempt, outcome: Outcome) {
     let record = AuditRecord {
-        outcome: Outcome::Failure,
+        outcome,
         ..caller.audit(attempt.operation, attempt.customer, attempt.resource.clone(), app.now())
     };
     let written = async {
@@ -52,7 +67,8 @@ pub async fn record_refusal(app: &App, caller: &Caller, attempt: &Attempt) {
     if let Err(error) = written.await {
         tracing::error!(
             error = format!("{:#}", anyhow::Error::from(error)),
-            "failed to record a refused attempt"
+            outcome = outcome.as_str(),
+            "failed to record an attempt"
         );
     }
 }

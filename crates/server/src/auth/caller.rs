@@ -17,7 +17,25 @@ pub struct Caller {
     pub ids: RequestIds,
 }
 
+/// What an operation asks of its caller: the check a use case makes before anything else, and
+/// the one a replay of its recorded answer makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// An agent whose role has the permission ([`Caller::require_agent`]).
+    Agent(Permission),
+    /// An app, or an agent whose role has the permission ([`Caller::require`]).
+    AppOrAgent(Permission),
+}
+
 impl Caller {
+    /// Checks `access`.
+    pub fn check(&self, access: Access) -> Result<(), AppError> {
+        match access {
+            Access::Agent(permission) => self.require_agent(permission),
+            Access::AppOrAgent(permission) => self.require(permission),
+        }
+    }
+
     /// Checks an operation on users: app-only tokens are refused (403, 2032), then the role.
     pub fn require_agent(&self, permission: Permission) -> Result<(), AppError> {
         match &self.principal.agent {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tenantdesk_domain::{Agent, AgentRole, PartnerId, Principal};
 use tenantdesk_store::Store;
 
-pub use caller::Caller;
+pub use caller::{Access, Caller};
 
 const ISSUER: &str = "tenantdesk";
 const AUDIENCE: &str = "tenantdesk";

@@ -51,6 +51,7 @@ pub async fn create_customer(
     let key = idempotency::key(&caller, &body.digest);
     let attempt = Attempt {
         operation: Operation::CreateCustomer,
+        access: super::CREATE_CUSTOMERS,
         customer: None,
         resource: None,
     };

@@ -8,7 +8,7 @@ use tenantdesk_domain::{
 };
 use tenantdesk_wire::CustomerRequest;
 
-use crate::auth::Caller;
+use crate::auth::{Access, Caller};
 use crate::{App, AppError, Pending};
 
 /// A new customer of `partner` owning `domains` (the first is its default domain), named `name`
@@ -52,9 +52,12 @@ pub fn new_customer(
     })
 }
 
+/// What creating a customer asks of the caller.
+pub const CREATE_CUSTOMERS: Access = Access::AppOrAgent(Permission::ManageCustomers);
+
 /// Creates a customer for the calling partner.
 pub async fn create(app: &App, caller: &Caller, request: CustomerRequest) -> Result<Pending<Customer>, AppError> {
-    caller.require(Permission::ManageCustomers)?;
+    caller.check(CREATE_CUSTOMERS)?;
     let profile = request.company_profile.unwrap_or_default();
     let domains: Vec<String> = profile.domain.into_iter().chain(request.additional_domains).collect();
     let now = app.now();

@@ -9,6 +9,7 @@ use tenantdesk_wire::{Attributes, ErrorBody, ImportedUser, UserImport};
 
 use super::Imported;
 use crate::audit::Attempt;
+use crate::users::MANAGE_USERS;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, RawBody, json_response};
 use crate::idempotency::{self, Body, Reply};
@@ -119,7 +120,7 @@ pub async fn import_users(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv"));
     let key = idempotency::key(&caller, &body.digest);
-    let attempt = Attempt::new(Operation::ImportCustomerUsers, customer, None);
+    let attempt = Attempt::new(Operation::ImportCustomerUsers, MANAGE_USERS, customer, None);
     let work = super::import(&app, &caller, customer, location, &body.bytes);
     idempotency::respond(&app, &caller, key, attempt, work, |imported| reply(imported, as_csv)).await
 }

@@ -12,7 +12,7 @@ pub mod http;
 use std::collections::HashMap;
 
 use tenantdesk_domain::{
-    CustomerId, DisplayName, FieldError, Operation, Password, Permission, PersonName, UsageLocation, User, UserId,
+    CustomerId, DisplayName, FieldError, Operation, Password, PersonName, UsageLocation, User, UserId,
     UserPrincipalName, UserState,
 };
 use tenantdesk_store::{Conflict, CustomerScope};
@@ -51,7 +51,7 @@ pub async fn validate(
     location: Option<&str>,
     file: &[u8],
 ) -> Result<(CustomerScope, UsageLocation, Vec<ValidRow>), AppError> {
-    caller.require_agent(Permission::ManageUsers)?;
+    caller.check(crate::users::MANAGE_USERS)?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     let location = match location {
         None => Err(FieldError::new(

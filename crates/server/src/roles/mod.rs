@@ -120,7 +120,7 @@ pub async fn add_member(
     role_id: DirectoryRoleId,
     request: UserMemberRequest,
 ) -> Result<Pending<User>, AppError> {
-    caller.require_agent(Permission::ManageUsers)?;
+    caller.check(crate::users::MANAGE_USERS)?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
     let user_id: UserId = match request.id.as_deref() {
@@ -167,7 +167,7 @@ pub async fn remove_member(
     role_id: DirectoryRoleId,
     user: UserId,
 ) -> Result<Pending<()>, AppError> {
-    caller.require_agent(Permission::ManageUsers)?;
+    caller.check(crate::users::MANAGE_USERS)?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
     let now = app.now();

@@ -15,7 +15,7 @@ use tenantdesk_domain::{
 use tenantdesk_store::{Conflict, CustomerScope, StoreError, UserCursor, UserQuery};
 use tenantdesk_wire::{CustomerUserRequest, ResetPasswordRequest, UserState as WireState};
 
-use crate::auth::Caller;
+use crate::auth::{Access, Caller};
 use crate::{App, AppError, Pending, paging};
 
 /// A created user and its password (given or generated), to hand out once.
@@ -117,6 +117,11 @@ fn conflict_or(error: StoreError) -> AppError {
     }
 }
 
+/// What creating, deleting and restoring users (and any profile change) asks of the caller.
+pub const MANAGE_USERS: Access = Access::Agent(Permission::ManageUsers);
+/// What resetting a password asks of the caller: the least any update asks.
+pub const RESET_PASSWORDS: Access = Access::Agent(Permission::ResetPassword);
+
 /// Creates a user. Without a password, a temporary one is generated.
 pub async fn create(
     app: &App,
@@ -124,7 +129,7 @@ pub async fn create(
     customer_id: CustomerId,
     request: CustomerUserRequest,
 ) -> Result<Pending<Created>, AppError> {
-    caller.require_agent(Permission::ManageUsers)?;
+    caller.check(MANAGE_USERS)?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
 
     let mut v = Validator::new();
@@ -236,7 +241,7 @@ pub async fn update(
 ) -> Result<Pending<Updated>, AppError> {
     // Every PATCH needs at least the right to reset a password: a role without it is refused
     // before anything is looked up or validated. What else it needs depends on what it changes.
-    caller.require_agent(Permission::ResetPassword)?;
+    caller.check(RESET_PASSWORDS)?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     let mut v = Validator::new();
     let profile = parse_profile(&request, &mut v);
@@ -254,7 +259,7 @@ pub async fn update(
         if request.state != Some(WireState::Active) {
             return Err(AppError::user_not_found());
         }
-        caller.require_agent(Permission::ManageUsers)?;
+        caller.check(MANAGE_USERS)?;
         return restore(app, caller, scope, id).await;
     }
     if request.state == Some(WireState::Inactive) {
@@ -368,7 +373,7 @@ pub async fn reset_password(
     id: UserId,
     request: ResetPasswordRequest,
 ) -> Result<Pending<Updated>, AppError> {
-    caller.require_agent(Permission::ResetPassword)?;
+    caller.check(RESET_PASSWORDS)?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
     match request.provider_instance_id.as_deref() {
         None => return Err(AppError::invalid("providerInstanceId", "is required")),
@@ -440,7 +445,7 @@ async fn restore(app: &App, caller: &Caller, scope: CustomerScope, id: UserId) -
 /// Soft-deletes a user: it leaves the list, shows among the deleted users, and can be restored
 /// for 30 days.
 pub async fn delete(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId) -> Result<Pending<()>, AppError> {
-    caller.require_agent(Permission::ManageUsers)?;
+    caller.check(MANAGE_USERS)?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
     let now = app.now();
     let mut tx = app.store().begin().await?;
