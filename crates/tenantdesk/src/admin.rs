@@ -9,7 +9,7 @@ use serde_json::json;
 use tenantdesk_server::{App, Config};
 use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
-use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
+use crate::cli::{CustomerNewArgs, Global, SqliteSynchronous, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
 
 /// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
 pub fn database_url(global: &Global) -> anyhow::Result<String> {
@@ -27,6 +27,10 @@ pub fn store_options(global: &Global) -> StoreOptions {
     StoreOptions {
         pool_size: global.db_pool_size.max(1),
         statement_timeout: timeout,
+        sqlite_synchronous: match global.sqlite_synchronous {
+            SqliteSynchronous::Full => tenantdesk_store::SqliteSynchronous::Full,
+            SqliteSynchronous::Normal => tenantdesk_store::SqliteSynchronous::Normal,
+        },
     }
 }
 

@@ -16,6 +16,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// When SQLite acknowledges a write.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// Once it is on disk
+    Full,
+    /// Before it is on disk: a power loss can take it back
+    Normal,
+}
+
 /// Options of every command.
 #[derive(Args, Debug)]
 pub struct Global {
@@ -28,6 +37,10 @@ pub struct Global {
     /// Seconds a statement may run before the database server cancels it (PostgreSQL; 0: no limit)
     #[arg(long, env = "TENANTDESK_DB_STATEMENT_TIMEOUT", global = true, default_value_t = 30)]
     pub db_statement_timeout: u64,
+    /// When SQLite acknowledges a write: full (once on disk, safe against power loss) or normal
+    /// (faster; a power loss can take back the last acknowledged writes)
+    #[arg(long, env = "TENANTDESK_SQLITE_SYNCHRONOUS", global = true, value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
     /// Directory of the embedded database
     #[arg(
         long,
