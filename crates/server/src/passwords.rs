@@ -202,6 +202,9 @@ mod tests {
             assert!(verify("Secret!Pass-5", &hashes[5]));
         }
         let allocated = hasher.memory_sets_allocated();
-        assert!((1..=2).contains(&allocated), "{allocated} memory sets for 2 hashes at once");
+        assert!(
+            (1..=2).contains(&allocated),
+            "{allocated} memory sets for 2 hashes at once"
+        );
     }
 }

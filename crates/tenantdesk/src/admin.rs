@@ -9,7 +9,7 @@ use serde_json::json;
 use tenantdesk_server::{App, Config};
 use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
-use crate::cli::{CustomerNewArgs, Global, SqliteSynchronous, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
+use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous, TokenIssueArgs};
 
 /// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
 pub fn database_url(global: &Global) -> anyhow::Result<String> {

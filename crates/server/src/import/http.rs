@@ -9,10 +9,10 @@ use tenantdesk_wire::{Attributes, ErrorBody, ImportedUser, UserImport};
 
 use super::Imported;
 use crate::audit::Attempt;
-use crate::users::MANAGE_USERS;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, RawBody, json_response};
 use crate::idempotency::{self, Body, Reply};
+use crate::users::MANAGE_USERS;
 use crate::users::http::render;
 use crate::{App, AppError, paging};
 

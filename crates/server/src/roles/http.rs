@@ -8,10 +8,10 @@ use tenantdesk_domain::{DirectoryRole, Operation, User};
 use tenantdesk_wire::{Attributes, Collection, ErrorBody, UserMember, UserMemberRequest};
 
 use crate::audit::Attempt;
-use crate::users::MANAGE_USERS;
 use crate::auth::Caller;
 use crate::http::{CustomerPath, JsonBody, MemberPath, RequestDigest, RolePath, UserPath, json_response};
 use crate::idempotency::{self, Reply};
+use crate::users::MANAGE_USERS;
 use crate::{App, AppError, paging};
 
 fn render_role(role: &DirectoryRole) -> tenantdesk_wire::DirectoryRole {
@@ -138,7 +138,12 @@ pub async fn add_member(
     body: JsonBody<UserMemberRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
-    let attempt = Attempt::new(Operation::AddDirectoryRoleMember, MANAGE_USERS, customer, body.value.id.clone());
+    let attempt = Attempt::new(
+        Operation::AddDirectoryRoleMember,
+        MANAGE_USERS,
+        customer,
+        body.value.id.clone(),
+    );
     let work = super::add_member(&app, &caller, customer, role, body.value);
     let role = DirectoryRole::find(role);
     idempotency::respond(&app, &caller, key, attempt, work, |user| {
@@ -169,7 +174,12 @@ pub async fn remove_member(
     digest: RequestDigest,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &digest.0);
-    let attempt = Attempt::new(Operation::RemoveDirectoryRoleMember, MANAGE_USERS, customer, Some(user.to_string()));
+    let attempt = Attempt::new(
+        Operation::RemoveDirectoryRoleMember,
+        MANAGE_USERS,
+        customer,
+        Some(user.to_string()),
+    );
     let work = super::remove_member(&app, &caller, customer, role, user);
     idempotency::respond(&app, &caller, key, attempt, work, |()| {
         Reply::empty(StatusCode::NO_CONTENT)

@@ -77,7 +77,12 @@ async fn reset(
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::invalid("X-Tenant", "is required: the domain of the partner's portal"))?;
     let UserPath(customer, user) = path?;
-    let attempt = Attempt::new(Operation::ResetCustomerUserPassword, super::RESET_PASSWORDS, customer, Some(user.to_string()));
+    let attempt = Attempt::new(
+        Operation::ResetCustomerUserPassword,
+        super::RESET_PASSWORDS,
+        customer,
+        Some(user.to_string()),
+    );
     let partner = app.store().partner(caller.principal.partner).await?;
     let portal = partner.and_then(|p| p.portal_domain);
     if !portal.is_some_and(|portal| portal.as_str().eq_ignore_ascii_case(tenant)) {

@@ -174,7 +174,12 @@ pub async fn update_user(
     body: JsonBody<CustomerUserRequest>,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &body.digest);
-    let attempt = Attempt::new(Operation::UpdateCustomerUser, super::RESET_PASSWORDS, customer, Some(user.to_string()));
+    let attempt = Attempt::new(
+        Operation::UpdateCustomerUser,
+        super::RESET_PASSWORDS,
+        customer,
+        Some(user.to_string()),
+    );
     let work = super::update(&app, &caller, customer, user, body.value);
     idempotency::respond(&app, &caller, key, attempt, work, |updated| {
         user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
@@ -202,7 +207,12 @@ pub async fn delete_user(
     digest: RequestDigest,
 ) -> Result<Response, AppError> {
     let key = idempotency::key(&caller, &digest.0);
-    let attempt = Attempt::new(Operation::DeleteCustomerUser, super::MANAGE_USERS, customer, Some(user.to_string()));
+    let attempt = Attempt::new(
+        Operation::DeleteCustomerUser,
+        super::MANAGE_USERS,
+        customer,
+        Some(user.to_string()),
+    );
     let work = super::delete(&app, &caller, customer, user);
     idempotency::respond(&app, &caller, key, attempt, work, |()| {
         Reply::empty(StatusCode::NO_CONTENT)

@@ -221,10 +221,15 @@ async fn a_request_id_read_in_the_audit_log_replays_nothing_to_another_caller() 
             .iter()
             .filter(|r| r["requestId"] == request && r["operationStatus"] == status)
             .map(|r| {
-                let replayed = r["customizedData"]
-                    .as_array()
-                    .is_some_and(|data| data.iter().any(|kv| kv["key"] == "IdempotentReplay" && kv["value"] == "true"));
-                (r["operationType"].as_str().unwrap_or_default().to_owned(), r["userPrincipalName"].clone(), replayed)
+                let replayed = r["customizedData"].as_array().is_some_and(|data| {
+                    data.iter()
+                        .any(|kv| kv["key"] == "IdempotentReplay" && kv["value"] == "true")
+                });
+                (
+                    r["operationType"].as_str().unwrap_or_default().to_owned(),
+                    r["userPrincipalName"].clone(),
+                    replayed,
+                )
             })
             .collect::<Vec<_>>()
     };
@@ -245,5 +250,9 @@ async fn a_request_id_read_in_the_audit_log_replays_nothing_to_another_caller() 
         "the create's replay is audited: {records:#?}"
     );
     assert_eq!(of("admin-delete", "failed").len(), 1, "the sales agent's refusal");
-    assert_eq!(of("admin-create", "failed").len(), 2, "the helpdesk agent's and the app's refusals");
+    assert_eq!(
+        of("admin-create", "failed").len(),
+        2,
+        "the helpdesk agent's and the app's refusals"
+    );
 }

@@ -711,7 +711,10 @@ mod tests {
     use super::*;
 
     async fn synchronous_of(store: &SqliteStore) -> i64 {
-        sqlx::query_scalar("PRAGMA synchronous").fetch_one(&store.pool).await.unwrap()
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
     }
 
     /// A commit is acknowledged once on disk (`FULL` = 2) unless `NORMAL` (1) is asked for.
@@ -721,8 +724,13 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         assert_eq!(synchronous_of(&SqliteStore::open(&url).await.unwrap()).await, 2);
         let default = crate::StoreOptions::default().sqlite_synchronous;
-        assert_eq!(synchronous_of(&SqliteStore::open_with(&url, default).await.unwrap()).await, 2);
-        let normal = SqliteStore::open_with(&url, crate::SqliteSynchronous::Normal).await.unwrap();
+        assert_eq!(
+            synchronous_of(&SqliteStore::open_with(&url, default).await.unwrap()).await,
+            2
+        );
+        let normal = SqliteStore::open_with(&url, crate::SqliteSynchronous::Normal)
+            .await
+            .unwrap();
         assert_eq!(synchronous_of(&normal).await, 1);
     }
 }

@@ -315,7 +315,10 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
         actor: "sales@contoso.example".to_owned(),
         ..key.clone()
     };
-    assert!(store.response(p, &other_actor, since).await.unwrap().is_none(), "another actor's answer");
+    assert!(
+        store.response(p, &other_actor, since).await.unwrap().is_none(),
+        "another actor's answer"
+    );
     let mut tx = store.begin().await.unwrap();
     let theirs = StoredResponse {
         key: other_actor.clone(),
@@ -325,7 +328,10 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
     };
     tx.insert_response(p, &theirs).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(store.response(p, &other_actor, since).await.unwrap().unwrap().status, 204);
+    assert_eq!(
+        store.response(p, &other_actor, since).await.unwrap().unwrap().status,
+        204
+    );
     assert!(
         store
             .response(partner(store).await, &key, since)
