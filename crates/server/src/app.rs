@@ -25,6 +25,8 @@ pub struct Config {
     pub purge_interval: Duration,
     /// This instance's `MS-ServerId`.
     pub server_id: String,
+    /// Connection timeouts and limits, and the rate limit.
+    pub limits: crate::http::Limits,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             hash_cost: HashCost::OWASP,
             purge_interval: Duration::from_secs(3600),
             server_id: (rand::random::<u32>() % 900_000_000 + 100_000_000).to_string(),
+            limits: crate::http::Limits::default(),
         }
     }
 }

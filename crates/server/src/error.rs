@@ -48,6 +48,13 @@ pub enum AppError {
     /// The body is larger than the service accepts.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// The client sent the request body too slowly.
+    #[error("the request body was not received in time")]
+    RequestTimeout,
+    /// The partner (or, for failed authentication, the client address) sent more requests than
+    /// the rate limit allows; it may try again after the given time.
+    #[error("too many requests: try again in {} seconds", retry_after_secs(*.0))]
+    TooManyRequests(std::time::Duration),
     /// No route matches the path.
     #[error("no such resource")]
     RouteNotFound,
@@ -84,6 +91,8 @@ impl AppError {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) | Self::ConflictRows(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -103,6 +112,8 @@ impl AppError {
             Self::Conflict(_) | Self::ConflictRows(_) => 3001,
             Self::RouteNotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
+            Self::TooManyRequests(_) => 429,
             Self::Internal(_) => 800_003,
         }
     }
@@ -157,6 +168,17 @@ impl IntoResponse for AppError {
         if let Self::Internal(cause) = &self {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
-        json_response(self.status(), &self.body())
+        let mut response = json_response(self.status(), &self.body());
+        if let Self::TooManyRequests(wait) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_secs(wait).into());
+        }
+        response
     }
+}
+
+/// `Retry-After` in whole seconds, rounded up: at least 1.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tenantdesk_server::Config;
+use tenantdesk_server::http::Limits;
 
 use crate::admin::open;
 use crate::cli::{Global, ServeArgs};
@@ -17,6 +18,12 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         retention_days: args.retention_days,
         audit_retention_days: args.audit_retention_days,
         purge_interval: Duration::from_secs(args.purge_interval),
+        limits: Limits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            rate_limit_per_minute: args.rate_limit,
+        },
         ..Config::default()
     };
     let app = open(global, config).await?;

@@ -1,6 +1,7 @@
 //! The `Caller` extractor: the verified principal of a request, with its request ids.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use tenantdesk_domain::{AgentRole, AuditRecord, CustomerId, Operation, Permission, Principal};
@@ -82,17 +83,7 @@ impl FromRequestParts<App> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or(AppError::MissingToken)?;
-        let header = header
-            .to_str()
-            .map_err(|_| AppError::InvalidToken("not ASCII".to_owned()))?;
-        let (scheme, token) = header.trim().split_once(' ').ok_or(AppError::MissingToken)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AppError::InvalidToken(format!(
-                "the scheme must be Bearer, not {scheme}"
-            )));
-        }
-        let principal = app.tokens().verify(token.trim()).map_err(AppError::InvalidToken)?;
+        let principal = principal(&parts.headers, app)?;
         let ids = parts
             .extensions
             .get::<RequestIds>()
@@ -100,4 +91,19 @@ impl FromRequestParts<App> for Caller {
             .unwrap_or_else(RequestIds::generate);
         Ok(Self { principal, ids })
     }
+}
+
+/// The verified principal of a request's bearer token.
+pub(crate) fn principal(headers: &HeaderMap, app: &App) -> Result<Principal, AppError> {
+    let header = headers.get(AUTHORIZATION).ok_or(AppError::MissingToken)?;
+    let header = header
+        .to_str()
+        .map_err(|_| AppError::InvalidToken("not ASCII".to_owned()))?;
+    let (scheme, token) = header.trim().split_once(' ').ok_or(AppError::MissingToken)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AppError::InvalidToken(format!(
+            "the scheme must be Bearer, not {scheme}"
+        )));
+    }
+    app.tokens().verify(token.trim()).map_err(AppError::InvalidToken)
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tenantdesk_domain::{Agent, AgentRole, PartnerId, Principal};
 use tenantdesk_store::Store;
 
+pub(crate) use caller::principal;
 pub use caller::{Access, Caller};
 
 const ISSUER: &str = "tenantdesk";

@@ -7,16 +7,23 @@ mod body;
 mod context;
 mod openapi;
 mod path;
+pub mod rate_limit;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -102,6 +109,13 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 pub fn router(app: App) -> Router {
     let (api, document) = api().split_for_parts();
     let document = serde_json::to_value(&document).unwrap_or_default();
+    let api = match rate_limit::RateLimits::new(app.config().limits.rate_limit_per_minute) {
+        Some(limits) => api.layer(axum::middleware::from_fn_with_state(
+            (app.clone(), Arc::new(limits)),
+            rate_limit::limit,
+        )),
+        None => api,
+    };
     api.route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(
@@ -117,17 +131,100 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
+/// How the server treats connections and request rates (`serve`'s flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest a client may take to send a request's headers; also the longest a kept-alive
+    /// connection may stay idle waiting for its next request. Then the connection is closed.
+    pub header_timeout: Duration,
+    /// The longest a request body may go without sending a byte: then the request is answered
+    /// 408 and the connection closed.
+    pub body_timeout: Duration,
+    /// The most connections served at once; a connection accepted past it is closed at once.
+    pub max_connections: usize,
+    /// Requests a minute each partner may send, and failed authentications a minute each client
+    /// address may make; 0: no limit.
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            rate_limit_per_minute: 6000,
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests under way.
+///
+/// The one accept loop: each accepted connection takes one of `max_connections` permits (or is
+/// closed at once when none is left) and is served by hyper's HTTP/1.1 connection with the header
+/// timeout; each request's body gets the body timeout and the client's address, for the rate
+/// limit.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::ServiceExt as _;
-    let service = tower::ServiceExt::map_request(router(app), normalize_path);
-    axum::serve(listener, service.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = app.config().limits;
+    let router = router(app);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file handles, most likely: let connections finish before the next.
+                    tracing::warn!(%error, "failed to accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tracing::warn!(%peer, max = limits.max_connections, "too many connections: closing a new one");
+            continue;
+        };
+        let service = connection_service(router.clone(), peer, limits.body_timeout);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The service of one connection from `peer`: the router, behind path normalisation, with the
+/// body timeout on every request body.
+fn connection_service(
+    router: Router,
+    peer: SocketAddr,
+    body_timeout: Duration,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let mut request =
+            request.map(|body| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body)));
+        request.extensions_mut().insert(ConnectInfo(peer));
+        tower::ServiceExt::oneshot(router.clone(), normalize_path(request))
+    })
 }
 
 /// The path segments matched case-insensitively, as ASP.NET's routing does.

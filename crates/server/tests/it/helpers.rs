@@ -130,6 +130,15 @@ impl TestApp {
         serve(self.second_app().await).await
     }
 
+    /// Another server on the same database with `config` (timeouts, limits); its base URL.
+    pub async fn instance_with(&self, config: Config) -> String {
+        let store = open_store(&self.database_url).await;
+        let app = App::with_clock(Arc::from(store), config, self.clock.clone())
+            .await
+            .expect("app");
+        serve(app).await
+    }
+
     pub fn cid(&self) -> Uuid {
         self.customer.id.as_uuid()
     }
