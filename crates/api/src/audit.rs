@@ -79,7 +79,12 @@ fn continuation_token(
 /// How far back the audit log is read when no `startDate` is given.
 const DEFAULT_WINDOW: TimeDelta = TimeDelta::days(30);
 
-/// An audit record as Partner Center shows it.
+/// The `customizedData` key marking the record of a replay: the request repeated an earlier
+/// one's `MS-RequestId` and was answered with its recorded response, doing nothing again.
+pub const REPLAYED_KEY: &str = "IdempotentReplay";
+
+/// An audit record as Partner Center shows it. A replay is an operation that `succeeded`, marked
+/// in `customizedData` with `IdempotentReplay: true`.
 pub fn render(record: &AuditRecord) -> tenantdesk_wire::AuditRecord {
     tenantdesk_wire::AuditRecord {
         id: record.id,
@@ -91,10 +96,18 @@ pub fn render(record: &AuditRecord) -> tenantdesk_wire::AuditRecord {
         operation_type: record.operation.as_str().to_owned(),
         operation_date: record.at,
         operation_status: match record.outcome {
-            Outcome::Success => "succeeded",
+            Outcome::Success | Outcome::Replayed => "succeeded",
             Outcome::Failure => "failed",
         }
         .to_owned(),
+        customized_data: if record.outcome == Outcome::Replayed {
+            vec![tenantdesk_wire::KeyValue {
+                key: REPLAYED_KEY.to_owned(),
+                value: "true".to_owned(),
+            }]
+        } else {
+            Vec::new()
+        },
         request_id: record.request_id.clone(),
         correlation_id: record.correlation_id.clone(),
         attributes: Attributes::of("AuditRecord"),

@@ -23,6 +23,13 @@ pub enum AppError {
     /// The body is larger than the service accepts.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// The client sent the request body too slowly.
+    #[error("the request body was not received in time")]
+    RequestTimeout,
+    /// The partner (or, for failed authentication, the client address) sent more requests than
+    /// the rate limit allows; it may try again after the given time.
+    #[error("too many requests: try again in {} seconds", retry_after_secs(*.0))]
+    TooManyRequests(std::time::Duration),
     /// No route matches the path.
     #[error("no such resource")]
     RouteNotFound,
@@ -42,6 +49,8 @@ impl AppError {
         match self {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UseCase(error) => match error {
@@ -60,6 +69,8 @@ impl AppError {
             Self::MissingToken => 800_001,
             Self::InvalidToken(_) => 400,
             Self::PayloadTooLarge(_) => 3000,
+            Self::RequestTimeout => 408,
+            Self::TooManyRequests(_) => 429,
             Self::RouteNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::UseCase(error) => match error {
@@ -129,6 +140,17 @@ impl IntoResponse for AppError {
         if let Some(cause) = self.internal_cause() {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
-        json_response(self.status(), &self.body())
+        let mut response = json_response(self.status(), &self.body());
+        if let Self::TooManyRequests(wait) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_secs(wait).into());
+        }
+        response
     }
+}
+
+/// `Retry-After` in whole seconds, rounded up: at least 1.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

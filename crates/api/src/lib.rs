@@ -27,4 +27,4 @@ pub mod users;
 
 pub use error::AppError;
 pub use http::{router, serve};
-pub use state::ApiState;
+pub use state::{ApiState, Limits};

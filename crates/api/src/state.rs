@@ -1,7 +1,9 @@
 //! The API's state: the use cases' application, and what only the API needs — the bearer-token
-//! keys, the continuation-token key and this instance's `MS-ServerId`.
+//! keys, the continuation-token key, this instance's `MS-ServerId`, and its connection and rate
+//! limits.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tenantdesk_core::App;
 use tenantdesk_store::Store;
@@ -18,11 +20,45 @@ struct Inner {
     tokens: TokenKeys,
     paging_key: Vec<u8>,
     server_id: String,
+    limits: Limits,
+}
+
+/// How the server treats connections and request rates (`serve`'s flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest a client may take to send a request's headers; also the longest a kept-alive
+    /// connection may stay idle waiting for its next request. Then the connection is closed.
+    pub header_timeout: Duration,
+    /// The longest a request body may go without sending a byte: then the request is answered
+    /// 408 and the connection closed.
+    pub body_timeout: Duration,
+    /// The most connections served at once; a connection accepted past it is closed at once.
+    pub max_connections: usize,
+    /// Requests a minute each partner may send, and failed authentications a minute each client
+    /// address may make; 0: no limit.
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            rate_limit_per_minute: 6000,
+        }
+    }
 }
 
 impl ApiState {
-    /// The API over `app`. Loads (or creates) the token key from the application's store.
+    /// The API over `app` with the default limits. Loads (or creates) the token key from the
+    /// application's store.
     pub async fn new(app: App) -> anyhow::Result<Self> {
+        Self::with_limits(app, Limits::default()).await
+    }
+
+    /// The API over `app` with `limits`.
+    pub async fn with_limits(app: App, limits: Limits) -> anyhow::Result<Self> {
         let tokens = TokenKeys::load(app.store()).await?;
         let paging_key = tokens.derive_key("continuation-token")?;
         let server_id = (rand::random::<u32>() % 900_000_000 + 100_000_000).to_string();
@@ -31,6 +67,7 @@ impl ApiState {
             tokens,
             paging_key,
             server_id,
+            limits,
         })))
     }
 
@@ -52,6 +89,11 @@ impl ApiState {
     /// The key continuation tokens are signed with.
     pub fn paging_key(&self) -> &[u8] {
         &self.0.paging_key
+    }
+
+    /// This instance's connection and rate limits.
+    pub fn limits(&self) -> &Limits {
+        &self.0.limits
     }
 
     /// This instance's `MS-ServerId`.

@@ -59,6 +59,7 @@ impl Caller {
         self.key = self.ids.request_id_from_client.then(|| IdempotencyKey {
             request_id: self.ids.request_id.clone(),
             fingerprint: fingerprint.to_owned(),
+            actor: self.principal.actor().to_owned(),
         });
         self
     }
@@ -145,8 +146,18 @@ impl Attempt {
     /// changes nothing else). A failure to record is logged, not returned: the caller is refused
     /// either way.
     pub async fn record_refusal(&self, app: &App, caller: &Caller) {
+        self.record(app, caller, Outcome::Failure).await;
+    }
+
+    /// Records that `caller` was answered this attempt with the recorded answer of its earlier
+    /// request with the same request id: nothing was done again. A failure to record is logged.
+    pub async fn record_replay(&self, app: &App, caller: &Caller) {
+        self.record(app, caller, Outcome::Replayed).await;
+    }
+
+    async fn record(&self, app: &App, caller: &Caller, outcome: Outcome) {
         let record = AuditRecord {
-            outcome: Outcome::Failure,
+            outcome,
             ..caller.audit(self.operation, self.customer, self.resource.clone(), app.now())
         };
         let written = async {
@@ -157,7 +168,8 @@ impl Attempt {
         if let Err(error) = written.await {
             tracing::error!(
                 error = format!("{:#}", anyhow::Error::from(error)),
-                "failed to record a refused attempt"
+                outcome = outcome.as_str(),
+                "failed to record an attempt"
             );
         }
     }

@@ -52,7 +52,7 @@ pub async fn create(app: &App, caller: &Caller, input: Input<NewCustomer>) -> Re
     attempt
         .checked(app, caller, caller.require(Permission::ManageCustomers))
         .await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let now = app.now();
         let customer = input
             .map_err(Error::Invalid)?

@@ -4,13 +4,16 @@
 //!
 //! The answer is recorded in the same transaction as the change ([`crate::Pending::commit`]) and
 //! in the database, so a retry that lands on another instance or after a restart is replayed too.
-//! A use case checks its caller before it replays anything. A recorded answer never holds a
-//! password: a replayed create or reset does not show the password again.
+//! A recorded answer is its caller's own: it is keyed by the actor (agent or app) with the request
+//! id, a use case checks its caller before it replays anything, and every replay is audited
+//! (outcome `replayed`). A recorded answer never holds a password: a replayed create or reset does
+//! not show the password again.
 
 use chrono::TimeDelta;
 use tenantdesk_domain::PartnerId;
 use tenantdesk_store::{IdempotencyKey, StoredResponse};
 
+use crate::caller::Attempt;
 use crate::{App, Caller, Done, Error, Pending};
 
 /// How long an answer is kept for replay.
@@ -33,21 +36,26 @@ async fn replayed(app: &App, caller: &Caller) -> Result<Option<StoredResponse>, 
     }
 }
 
-/// Runs the work of an authorized mutating request once per idempotency key: replays the recorded
-/// answer if there is one; otherwise does `work`. If `work` fails while a twin of the request (same
-/// key) succeeded concurrently, the twin's answer is replayed.
+/// Runs the work of an authorized mutating request, `attempt`, once per idempotency key: replays
+/// the recorded answer if there is one; otherwise does `work`. If `work` fails while a twin of the
+/// request (same key) succeeded concurrently, the twin's answer is replayed. A replay is audited.
 pub(crate) async fn once<T>(
     app: &App,
     caller: &Caller,
+    attempt: &Attempt,
     work: impl Future<Output = Result<Pending<T>, Error>>,
 ) -> Result<Done<Pending<T>>, Error> {
     if let Some(answer) = replayed(app, caller).await? {
+        attempt.record_replay(app, caller).await;
         return Ok(Done::Replayed(answer));
     }
     match work.await {
-        Ok(pending) => Ok(Done::Fresh(pending)),
+        Ok(pending) => Ok(Done::Fresh(pending.replaying(caller, attempt))),
         Err(error) => match replayed(app, caller).await? {
-            Some(answer) => Ok(Done::Replayed(answer)),
+            Some(answer) => {
+                attempt.record_replay(app, caller).await;
+                Ok(Done::Replayed(answer))
+            }
             None => Err(error),
         },
     }

@@ -1,10 +1,12 @@
 //! Argon2id password hashing, on blocking threads and never on the async runtime.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context as _;
 use argon2::password_hash::PasswordHasher as _;
-use argon2::{Algorithm, Argon2, Params, PasswordVerifier as _, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordVerifier as _, Version};
 use tenantdesk_domain::Password;
 use tokio::sync::Semaphore;
 
@@ -35,21 +37,31 @@ impl Default for HashCost {
 }
 
 /// Hashes passwords with Argon2id on tokio's blocking pool. At most one hash per core runs at
-/// once, which bounds the memory hashing uses (19 MiB each) under a burst of requests; further
-/// requests wait their turn without holding a thread.
+/// once, each in a set of memory blocks (19 MiB at the default cost) taken from a pool and given
+/// back: the hasher holds at most one set per core and reuses them, whichever blocking thread
+/// runs the hash, so a burst of requests neither raises memory past that nor leaves behind
+/// freed-but-kept allocations on many threads. Further requests wait their turn without holding
+/// a thread.
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     cost: HashCost,
     permits: Arc<Semaphore>,
+    memory: Arc<MemoryPool>,
 }
 
 impl PasswordHasher {
     /// A hasher with `cost`, allowing as many hashes at once as the machine has cores.
     pub fn new(cost: HashCost) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self::with_concurrency(cost, cores)
+    }
+
+    /// A hasher with `cost` running at most `concurrency` hashes at once.
+    pub fn with_concurrency(cost: HashCost, concurrency: usize) -> Self {
         Self {
             cost,
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            memory: Arc::new(MemoryPool::default()),
         }
     }
 
@@ -64,19 +76,79 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.context("the password hasher was closed")?;
         let password = password.clone();
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || hash_blocking(cost, &password))
-            .await
-            .context("the password hashing task failed")?
+        let memory = Arc::clone(&self.memory);
+        tokio::task::spawn_blocking(move || {
+            let argon2 = Self::argon2(cost)?;
+            let mut blocks = memory.take(argon2.params().block_count());
+            let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
+            memory.give_back(blocks);
+            hashed
+        })
+        .await
+        .context("the password hashing task failed")?
     }
 
     /// Hashes several passwords at once, spread over the blocking pool (one per core at a time).
     pub async fn hash_all(&self, passwords: &[Password]) -> anyhow::Result<Vec<String>> {
         futures::future::try_join_all(passwords.iter().map(|p| self.hash(p))).await
     }
+
+    /// How many sets of memory blocks the hasher has allocated in all: at most one per hash
+    /// running at once, however many passwords it hashed.
+    pub fn memory_sets_allocated(&self) -> usize {
+        self.memory.allocated.load(Ordering::Relaxed)
+    }
 }
 
-/// Hashes `password` on the calling thread: for blocking contexts only (the hasher's tasks, and
-/// the benchmark's baseline).
+/// The salt length, as `password-hash` recommends.
+const SALT_LEN: usize = 16;
+
+/// Argon2's working memory, kept between hashes: a set of blocks is taken for a hash and given
+/// back after it, so at most as many sets exist as hashes ever ran at once.
+#[derive(Debug, Default)]
+struct MemoryPool {
+    free: Mutex<Vec<Vec<Block>>>,
+    allocated: AtomicUsize,
+}
+
+impl MemoryPool {
+    /// A free set of `count` blocks, or a new one if none is free.
+    fn take(&self, count: usize) -> Vec<Block> {
+        let reused = self.free.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match reused {
+            Some(blocks) if blocks.len() == count => blocks,
+            _ => {
+                self.allocated.fetch_add(1, Ordering::Relaxed);
+                vec![Block::new(); count]
+            }
+        }
+    }
+
+    fn give_back(&self, blocks: Vec<Block>) {
+        self.free.lock().unwrap_or_else(PoisonError::into_inner).push(blocks);
+    }
+}
+
+/// Hashes `password` with `salt` in `blocks` (Argon2 writes every block before it reads it, so
+/// what a previous hash left there does not matter): the same PHC string `hash_password` makes.
+fn hash_in(argon2: &Argon2<'_>, password: &Password, salt: &[u8], blocks: &mut [Block]) -> anyhow::Result<String> {
+    let failed = |e: &dyn std::fmt::Display| anyhow::anyhow!("failed to hash a password: {e}");
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2
+        .hash_password_into_with_memory(password.expose().as_bytes(), salt, &mut output, blocks)
+        .map_err(|e| failed(&e))?;
+    let hash = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&output).map_err(|e| failed(&e))?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Hashes `password` on the calling thread: for blocking contexts only (the benchmark's
+/// baseline).
 pub fn hash_blocking(cost: HashCost, password: &Password) -> anyhow::Result<String> {
     let hash = PasswordHasher::argon2(cost)?
         .hash_password(password.expose().as_bytes())
@@ -87,4 +159,52 @@ pub fn hash_blocking(cost: HashCost, password: &Password) -> anyhow::Result<Stri
 /// Whether `password` matches the PHC string `hash`.
 pub fn verify(password: &str, hash: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: HashCost = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    fn password(text: &str) -> Password {
+        let upn = tenantdesk_domain::UserPrincipalName::parse("someone@example.com").unwrap();
+        Password::parse(text, &upn).unwrap()
+    }
+
+    /// The pooled hash is the one `hash_password` makes with the same salt, and verifies.
+    #[test]
+    fn pooled_hashes_are_the_standard_phc_strings() {
+        let argon2 = PasswordHasher::argon2(HashCost::OWASP).unwrap();
+        let salt = [7u8; SALT_LEN];
+        let mut blocks = vec![Block::new(); argon2.params().block_count()];
+        for text in ["Secret!Pass-1", "Other#Pass-22"] {
+            let p = password(text);
+            let pooled = hash_in(&argon2, &p, &salt, &mut blocks).unwrap();
+            let standard = argon2.hash_password_with_salt(text.as_bytes(), &salt).unwrap();
+            assert_eq!(pooled, standard.to_string());
+            assert!(verify(text, &pooled));
+            assert!(!verify("wrong", &pooled));
+        }
+    }
+
+    /// Many hashes, many at once, never allocate more memory sets than may run at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_is_reused_not_reallocated() {
+        let hasher = PasswordHasher::with_concurrency(CHEAP, 2);
+        let passwords: Vec<Password> = (0..64).map(|i| password(&format!("Secret!Pass-{i}"))).collect();
+        for _ in 0..3 {
+            let hashes = hasher.hash_all(&passwords).await.unwrap();
+            assert!(verify("Secret!Pass-5", &hashes[5]));
+        }
+        let allocated = hasher.memory_sets_allocated();
+        assert!(
+            (1..=2).contains(&allocated),
+            "{allocated} memory sets for 2 hashes at once"
+        );
+    }
 }

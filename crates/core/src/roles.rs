@@ -84,7 +84,7 @@ pub async fn add_member(
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let user_id = input(role).map_err(Error::Invalid)?;
         let now = app.now();
         let mut tx = app.store().begin().await?;
@@ -117,7 +117,7 @@ pub async fn remove_member(
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer).await?;
     let role = role(role_id)?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let now = app.now();
         let mut tx = app.store().begin().await?;
         if !tx.remove_role_member(scope, role.id, user).await? {

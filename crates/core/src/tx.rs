@@ -4,6 +4,7 @@
 use tenantdesk_domain::PartnerId;
 use tenantdesk_store::{Conflict, IdempotencyKey, StoredResponse, Tx};
 
+use crate::caller::Attempt;
 use crate::{App, Caller, Error, idempotency};
 
 /// A use case's result, with its uncommitted transaction (change and audit record written).
@@ -13,6 +14,8 @@ pub struct Pending<T> {
     tx: Box<dyn Tx>,
     partner: PartnerId,
     key: Option<IdempotencyKey>,
+    /// The caller and attempt to audit if a twin's answer is replayed instead.
+    replay: Option<(Caller, Attempt)>,
     /// What the use case produced.
     pub value: T,
 }
@@ -41,8 +44,18 @@ impl<T> Pending<T> {
             tx,
             partner: caller.principal.partner,
             key: caller.key.clone(),
+            replay: None,
             value,
         }
+    }
+
+    /// This change, which `caller` asked for as `attempt`: the replay of a twin's answer at commit
+    /// is audited as theirs.
+    pub(crate) fn replaying(mut self, caller: &Caller, attempt: &Attempt) -> Self {
+        if self.key.is_some() {
+            self.replay = Some((caller.clone(), attempt.clone()));
+        }
+        self
     }
 
     /// Commits. When the request has an idempotency key, `answer` is recorded in the same
@@ -61,10 +74,13 @@ impl<T> Pending<T> {
                 Ok(()) => {}
                 Err(error) if error.is_conflict(Conflict::IdempotencyKey) => {
                     drop(self.tx);
-                    return idempotency::recorded(app, self.partner, &key)
-                        .await?
-                        .map(Done::Replayed)
-                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a recorded response vanished during replay")));
+                    let answer = idempotency::recorded(app, self.partner, &key).await?.ok_or_else(|| {
+                        Error::Internal(anyhow::anyhow!("a recorded response vanished during replay"))
+                    })?;
+                    if let Some((caller, attempt)) = &self.replay {
+                        attempt.record_replay(app, caller).await;
+                    }
+                    return Ok(Done::Replayed(answer));
                 }
                 Err(error) => return Err(error.into()),
             }

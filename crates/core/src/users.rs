@@ -116,7 +116,7 @@ pub async fn create(
     let attempt = Attempt::new(Operation::CreateCustomerUser, customer_id, None);
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let new = input(&customer).map_err(Error::Invalid)?;
         if let Some(problem) = domain_problem(&customer, &new.upn, "userPrincipalName") {
             return Err(Error::Invalid(vec![problem]));
@@ -215,7 +215,7 @@ pub async fn update(
     let attempt = Attempt::new(Operation::UpdateCustomerUser, customer_id, Some(id.to_string()));
     attempt.require_agent(app, caller, Permission::ResetPassword).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         // Read outside the transaction, to decide what the update changes and to hash a new
         // password before the transaction opens; `write_update` reads the user again under lock.
         let current = app.store().user(scope, id).await?.ok_or_else(Error::user_not_found)?;
@@ -323,7 +323,7 @@ pub async fn reset_password(
     }
     attempt.require_agent(app, caller, Permission::ResetPassword).await?;
     let (customer, scope) = app.customer_of(caller, customer_id).await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let reset = input(&customer).map_err(Error::Invalid)?;
         let user = active(app.store().user(scope, id).await?)?;
         let password = match reset.password {
@@ -354,7 +354,7 @@ pub async fn restore(
     let attempt = Attempt::new(Operation::RestoreCustomerUser, customer_id, Some(id.to_string()));
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
-    once(app, caller, write_restore(app, caller, scope, id)).await
+    once(app, caller, &attempt, write_restore(app, caller, scope, id)).await
 }
 
 async fn write_restore(
@@ -402,7 +402,7 @@ pub async fn delete(
     let attempt = Attempt::new(Operation::DeleteCustomerUser, customer_id, Some(id.to_string()));
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
     let (_, scope) = app.customer_of(caller, customer_id).await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let now = app.now();
         let mut tx = app.store().begin().await?;
         let mut user = active(tx.user_for_update(scope, id).await?)?;

@@ -127,6 +127,9 @@ pub enum Outcome {
     Success,
     /// It was refused (an authorization failure on a mutating route).
     Failure,
+    /// A retry with the same `MS-RequestId` by the same caller was answered with the recorded
+    /// response of the request that did it; nothing was done again.
+    Replayed,
 }
 
 impl Outcome {
@@ -135,6 +138,7 @@ impl Outcome {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
+            Self::Replayed => "replayed",
         }
     }
 
@@ -143,6 +147,7 @@ impl Outcome {
         match value {
             "success" => Some(Self::Success),
             "failure" => Some(Self::Failure),
+            "replayed" => Some(Self::Replayed),
             _ => None,
         }
     }

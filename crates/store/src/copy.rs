@@ -105,6 +105,7 @@ const TABLES: &[(&str, &[Column])] = &[
             Int("status"),
             Text("body"),
             Time("created_at"),
+            Text("actor"),
         ],
     ),
 ];

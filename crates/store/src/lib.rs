@@ -216,6 +216,20 @@ pub struct StoreOptions {
     pub pool_size: u32,
     /// The longest a statement may run before the server cancels it (PostgreSQL).
     pub statement_timeout: Option<std::time::Duration>,
+    /// When SQLite acknowledges a commit (SQLite; PostgreSQL's server settings decide).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// When SQLite acknowledges a commit, as its `synchronous` setting says (the journal is WAL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// `FULL`: every commit is on disk before it is acknowledged; nothing acknowledged is lost,
+    /// even to a power loss. The default.
+    #[default]
+    Full,
+    /// `NORMAL`: commits are synced to disk at checkpoints only. Still safe against a crash of the
+    /// process, but a power loss or an operating system crash can take back the last commits.
+    Normal,
 }
 
 impl Default for StoreOptions {
@@ -223,6 +237,7 @@ impl Default for StoreOptions {
         Self {
             pool_size: 10,
             statement_timeout: Some(std::time::Duration::from_secs(30)),
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
@@ -230,7 +245,7 @@ impl Default for StoreOptions {
 /// Opens the store a database URL names: `sqlite://PATH` or `postgres://…` (`postgresql://`).
 pub async fn open(url: &str, options: &StoreOptions) -> Result<Box<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Box::new(SqliteStore::open(url).await?))
+        Ok(Box::new(SqliteStore::open_with(url, options.sqlite_synchronous).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Box::new(PostgresStore::open(url, options).await?))
     } else {

@@ -53,6 +53,9 @@ pub struct IdempotencyKey {
     pub request_id: String,
     /// Hex SHA-256 of method, path and body.
     pub fingerprint: String,
+    /// Who made the request (the agent's UPN, or `app`): a recorded answer is replayed to its
+    /// actor only.
+    pub actor: String,
 }
 
 /// A response recorded for replay. It never holds a password: the caller strips it.

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::json;
-use tenantdesk_api::{ApiState, AppError};
+use tenantdesk_api::{ApiState, AppError, Limits};
 use tenantdesk_core::{App, Config};
 use tenantdesk_domain::{CompanyName, PortalDomain};
 use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
-use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
+use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous, TokenIssueArgs};
 
 /// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
 pub fn database_url(global: &Global) -> anyhow::Result<String> {
@@ -29,12 +29,21 @@ pub fn store_options(global: &Global) -> StoreOptions {
     StoreOptions {
         pool_size: global.db_pool_size.max(1),
         statement_timeout: timeout,
+        sqlite_synchronous: match global.sqlite_synchronous {
+            SqliteSynchronous::Full => tenantdesk_store::SqliteSynchronous::Full,
+            SqliteSynchronous::Normal => tenantdesk_store::SqliteSynchronous::Normal,
+        },
     }
 }
 
 /// The store, migrated, the application on it, and the API's state (which loads, or creates, the
 /// token signing key).
 pub async fn open(global: &Global, config: Config) -> anyhow::Result<ApiState> {
+    open_with_limits(global, config, Limits::default()).await
+}
+
+/// [`open`], for a server with `limits`.
+pub async fn open_with_limits(global: &Global, config: Config, limits: Limits) -> anyhow::Result<ApiState> {
     let url = database_url(global)?;
     let redacted = tenantdesk_store::redact_url(&url);
     let store = tenantdesk_store::open(&url, &store_options(global))
@@ -45,7 +54,7 @@ pub async fn open(global: &Global, config: Config) -> anyhow::Result<ApiState> {
         .await
         .with_context(|| format!("failed to migrate the database {redacted}"))?;
     tracing::debug!(database = %redacted, "database ready");
-    ApiState::new(App::new(Arc::from(store), config))
+    ApiState::with_limits(App::new(Arc::from(store), config), limits)
         .await
         .context("failed to load the token signing key")
 }

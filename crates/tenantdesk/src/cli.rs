@@ -16,6 +16,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// When SQLite acknowledges a write.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// Once it is on disk
+    Full,
+    /// Before it is on disk: a power loss can take it back
+    Normal,
+}
+
 /// Options of every command.
 #[derive(Args, Debug)]
 pub struct Global {
@@ -28,6 +37,10 @@ pub struct Global {
     /// Seconds a statement may run before the database server cancels it (PostgreSQL; 0: no limit)
     #[arg(long, env = "TENANTDESK_DB_STATEMENT_TIMEOUT", global = true, default_value_t = 30)]
     pub db_statement_timeout: u64,
+    /// When SQLite acknowledges a write: full (once on disk, safe against power loss) or normal
+    /// (faster; a power loss can take back the last acknowledged writes)
+    #[arg(long, env = "TENANTDESK_SQLITE_SYNCHRONOUS", global = true, value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
     /// Directory of the embedded database
     #[arg(
         long,
@@ -303,6 +316,20 @@ pub struct ServeArgs {
     /// Seconds between two purge passes
     #[arg(long, env = "TENANTDESK_PURGE_INTERVAL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub purge_interval: u64,
+    /// Seconds a client may take to send a request's headers, and a kept-alive connection may
+    /// stay idle, before the connection is closed
+    #[arg(long, env = "TENANTDESK_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request body may go without sending a byte before it is answered 408
+    #[arg(long, env = "TENANTDESK_BODY_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Most connections served at once; more are closed as soon as they are accepted
+    #[arg(long, env = "TENANTDESK_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Requests a minute per partner, and failed authentications a minute per client address,
+    /// before 429 (0: no limit)
+    #[arg(long, env = "TENANTDESK_RATE_LIMIT", default_value_t = 6000)]
+    pub rate_limit: u32,
     /// Seed a demo partner, customer and users on first start, and print a token
     #[arg(long)]
     pub demo: bool,

@@ -4,11 +4,11 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tenantdesk_api::AppError;
+use tenantdesk_api::{AppError, Limits};
 use tenantdesk_core::Config;
 use tenantdesk_domain::AgentRole;
 
-use crate::admin::open;
+use crate::admin::open_with_limits;
 use crate::cli::{Global, ServeArgs};
 
 /// How long the demo token is valid.
@@ -21,7 +21,13 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         purge_interval: Duration::from_secs(args.purge_interval),
         ..Config::default()
     };
-    let state = open(global, config).await?;
+    let limits = Limits {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        rate_limit_per_minute: args.rate_limit,
+    };
+    let state = open_with_limits(global, config, limits).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;

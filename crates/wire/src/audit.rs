@@ -29,6 +29,10 @@ pub struct AuditRecord {
     pub operation_date: DateTime<Utc>,
     /// `succeeded` or `failed`.
     pub operation_status: String,
+    /// More about the operation, as key/value pairs: `IdempotentReplay: true` when the request
+    /// was answered with the recorded response of an earlier one with the same `MS-RequestId`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub customized_data: Vec<crate::KeyValue>,
     /// The request's `MS-RequestId`.
     pub request_id: Option<String>,
     /// The request's `MS-CorrelationId` or `X-Correlation-Id`.

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A header a link must be followed with, such as `MS-ContinuationToken`.
+/// A key and its value: a header a link must be followed with (such as `MS-ContinuationToken`), or
+/// an entry of an audit record's `customizedData`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyValue {

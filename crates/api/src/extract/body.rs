@@ -25,15 +25,25 @@ impl FromRequest<ApiState> for RawBody {
 
     async fn from_request(request: Request, _state: &ApiState) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))?;
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(unreadable)?;
         let target = parts.uri.path_and_query().map_or(parts.uri.path(), |pq| pq.as_str());
         Ok(Self {
             digest: digest(&parts.method, target, &bytes),
             bytes,
         })
     }
+}
+
+/// Why a body could not be read: it came too slowly (the server's body timeout), or it is too large.
+fn unreadable(error: axum::Error) -> AppError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return AppError::RequestTimeout;
+        }
+        cause = error.source();
+    }
+    AppError::PayloadTooLarge(MAX_BODY_BYTES)
 }
 
 /// A JSON body read the way Partner Center reads it (see `tenantdesk_wire::tolerant`), with the

@@ -1,6 +1,7 @@
 //! The HTTP surface: the router assembled from the handlers, the middleware, health checks, the
-//! OpenAPI document and its reference page (`/docs`), and the server loop. Nothing imports this module but the binary: handlers
-//! share extractors and responses through `extract` and `response`.
+//! OpenAPI document and its reference page (`/docs`), rate limiting, and the server loop: one accept
+//! loop with a bound on connections and timeouts on slow clients. Nothing imports this module but
+//! the binary: handlers share extractors and responses through `extract` and `response`.
 //!
 //! Every API route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
 //! without its OpenAPI entry: `/openapi.json` is generated from the code that serves. The
@@ -10,21 +11,30 @@
 mod context;
 mod docs;
 mod openapi;
+pub mod rate_limit;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::response::json_response;
 use crate::{ApiState, AppError, audit, cloudcockpit, customers, import, roles, users};
+
+pub use crate::state::Limits;
 
 /// The routes that are the service's own, not the API's, and so not in the OpenAPI document.
 pub const SERVICE_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/openapi.json", "/docs", "/docs/assets/{*name}"];
@@ -57,6 +67,14 @@ pub fn router(state: ApiState) -> Router {
     let (api, mut document) = api().split_for_parts();
     openapi::complete(&mut document);
     let document = serde_json::to_value(&document).unwrap_or_default();
+    let limits = state.limits();
+    let api = match rate_limit::RateLimits::new(limits.rate_limit_per_minute) {
+        Some(limits) => api.layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Arc::new(limits)),
+            rate_limit::limit,
+        )),
+        None => api,
+    };
     let [healthz_path, readyz_path, openapi_path, docs_path, assets_path] = SERVICE_ROUTES;
     api.route(healthz_path, get(healthz))
         .route(readyz_path, get(readyz))
@@ -75,18 +93,73 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// Serves the API of `state` on `listener` until `shutdown` completes, then finishes the requests
-/// under way.
+/// Serves the API of `state` on `listener` until `shutdown` completes, then finishes the requests under way.
+///
+/// The one accept loop: each accepted connection takes one of `max_connections` permits (or is
+/// closed at once when none is left) and is served by hyper's HTTP/1.1 connection with the header
+/// timeout; each request's body gets the body timeout and the client's address, for the rate
+/// limit.
 pub async fn serve(
     listener: TcpListener,
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::ServiceExt as _;
-    let service = tower::ServiceExt::map_request(router(state), normalize_path);
-    axum::serve(listener, service.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = *state.limits();
+    let router = router(state);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file handles, most likely: let connections finish before the next.
+                    tracing::warn!(%error, "failed to accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tracing::warn!(%peer, max = limits.max_connections, "too many connections: closing a new one");
+            continue;
+        };
+        let service = connection_service(router.clone(), peer, limits.body_timeout);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The service of one connection from `peer`: the router, behind path normalisation, with the
+/// body timeout on every request body.
+fn connection_service(
+    router: Router,
+    peer: SocketAddr,
+    body_timeout: Duration,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let mut request =
+            request.map(|body| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body)));
+        request.extensions_mut().insert(ConnectInfo(peer));
+        tower::ServiceExt::oneshot(router.clone(), normalize_path(request))
+    })
 }
 
 /// The path segments matched case-insensitively, as ASP.NET's routing does.

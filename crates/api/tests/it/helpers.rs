@@ -147,6 +147,13 @@ impl TestApp {
         serve(self.second_app().await).await
     }
 
+    /// Another server on the same database with `limits` (timeouts, rate limit); its base URL.
+    pub async fn instance_with(&self, limits: tenantdesk_api::Limits) -> String {
+        let store = open_store(&self.database_url).await;
+        let app = App::with_clock(Arc::from(store), Config::default(), self.clock.clone());
+        serve(ApiState::with_limits(app, limits).await.expect("API state")).await
+    }
+
     pub fn cid(&self) -> Uuid {
         self.customer.id.as_uuid()
     }

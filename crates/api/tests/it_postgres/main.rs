@@ -19,6 +19,8 @@ mod audit;
 mod auth;
 #[path = "../it/cloudcockpit.rs"]
 mod cloudcockpit;
+#[path = "../it/connections.rs"]
+mod connections;
 #[path = "../it/customers.rs"]
 mod customers;
 #[path = "../it/docs.rs"]
@@ -33,6 +35,8 @@ mod import;
 mod ops;
 #[path = "../it/paging.rs"]
 mod paging;
+#[path = "../it/rate_limit.rs"]
+mod rate_limit;
 mod readiness;
 #[path = "../it/roles.rs"]
 mod roles;

@@ -182,7 +182,7 @@ pub async fn import(
 ) -> Result<Done<Pending<Vec<Imported>>>, Error> {
     let attempt = Attempt::new(Operation::ImportCustomerUsers, customer_id, None);
     attempt.require_agent(app, caller, Permission::ManageUsers).await?;
-    once(app, caller, async {
+    once(app, caller, &attempt, async {
         let Validated { scope, location, rows } = check_file(app, caller, customer_id, location, file).await?;
         create(app, caller, scope, location, rows).await
     })

@@ -17,12 +17,13 @@ impl IdempotencyReads for PostgresStore {
     ) -> Result<Option<StoredResponse>> {
         let row = sqlx::query(
             "SELECT status, body, created_at FROM idempotent_responses \
-             WHERE partner_id = $1 AND request_id = $2 AND fingerprint = $3 AND created_at >= $4",
+             WHERE partner_id = $1 AND request_id = $2 AND fingerprint = $3 AND created_at >= $4 AND actor = $5",
         )
         .bind(partner.as_uuid())
         .bind(&key.request_id)
         .bind(&key.fingerprint)
         .bind(since)
+        .bind(&key.actor)
         .fetch_optional(&self.pool)
         .await
         .map_err(translate)?;
@@ -41,8 +42,8 @@ impl IdempotencyReads for PostgresStore {
 impl IdempotencyWrites for PostgresTx {
     async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()> {
         sqlx::query(
-            "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at, actor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(partner.as_uuid())
         .bind(&response.key.request_id)
@@ -50,6 +51,7 @@ impl IdempotencyWrites for PostgresTx {
         .bind(i32::from(response.status))
         .bind(&response.body)
         .bind(response.created_at)
+        .bind(&response.key.actor)
         .execute(&mut *self.0)
         .await
         .map_err(translate)?;

@@ -171,6 +171,7 @@ mod tests {
         let options = StoreOptions {
             pool_size: 1,
             statement_timeout: Some(Duration::from_millis(200)),
+            ..StoreOptions::default()
         };
         let store = PostgresStore::open(&database.url, &options).await.unwrap();
         let error = sqlx::query("SELECT pg_sleep(5)")

@@ -18,12 +18,13 @@ impl IdempotencyReads for SqliteStore {
     ) -> Result<Option<StoredResponse>> {
         let row = sqlx::query(
             "SELECT status, body, created_at FROM idempotent_responses \
-             WHERE partner_id = ? AND request_id = ? AND fingerprint = ? AND created_at >= ?",
+             WHERE partner_id = ? AND request_id = ? AND fingerprint = ? AND created_at >= ? AND actor = ?",
         )
         .bind(partner.to_string())
         .bind(&key.request_id)
         .bind(&key.fingerprint)
         .bind(millis(since))
+        .bind(&key.actor)
         .fetch_optional(&self.pool)
         .await
         .map_err(translate)?;
@@ -42,8 +43,8 @@ impl IdempotencyReads for SqliteStore {
 impl IdempotencyWrites for SqliteTx {
     async fn insert_response(&mut self, partner: PartnerId, response: &StoredResponse) -> Result<()> {
         sqlx::query(
-            "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO idempotent_responses (partner_id, request_id, fingerprint, status, body, created_at, actor) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(partner.to_string())
         .bind(&response.key.request_id)
@@ -51,6 +52,7 @@ impl IdempotencyWrites for SqliteTx {
         .bind(i64::from(response.status))
         .bind(&response.body)
         .bind(millis(response.created_at))
+        .bind(&response.key.actor)
         .execute(&mut *self.0)
         .await
         .map_err(translate)?;

@@ -25,20 +25,29 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL. Does not migrate.
     pub async fn open(url: &str) -> Result<Self> {
-        Self::connect(url, true).await
+        Self::connect(url, true, crate::SqliteSynchronous::Full).await
+    }
+
+    /// [`SqliteStore::open`], acknowledging commits as `synchronous` says.
+    pub async fn open_with(url: &str, synchronous: crate::SqliteSynchronous) -> Result<Self> {
+        Self::connect(url, true, synchronous).await
     }
 
     /// Opens the database at a `sqlite://PATH` URL, which must exist (a source to copy from).
     pub async fn open_existing(url: &str) -> Result<Self> {
-        Self::connect(url, false).await
+        Self::connect(url, false, crate::SqliteSynchronous::Full).await
     }
 
-    async fn connect(url: &str, create: bool) -> Result<Self> {
+    async fn connect(url: &str, create: bool, synchronous: crate::SqliteSynchronous) -> Result<Self> {
+        let synchronous = match synchronous {
+            crate::SqliteSynchronous::Full => SqliteSynchronous::Full,
+            crate::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)
             .map_err(translate)?
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
@@ -188,5 +197,34 @@ impl Tx for SqliteTx {
 
     async fn commit(self: Box<Self>) -> Result<()> {
         self.0.commit().await.map_err(translate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous_of(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// A commit is acknowledged once on disk (`FULL` = 2) unless `NORMAL` (1) is asked for.
+    #[tokio::test]
+    async fn commits_are_synced_unless_asked_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        assert_eq!(synchronous_of(&SqliteStore::open(&url).await.unwrap()).await, 2);
+        let default = crate::StoreOptions::default().sqlite_synchronous;
+        assert_eq!(
+            synchronous_of(&SqliteStore::open_with(&url, default).await.unwrap()).await,
+            2
+        );
+        let normal = SqliteStore::open_with(&url, crate::SqliteSynchronous::Normal)
+            .await
+            .unwrap();
+        assert_eq!(synchronous_of(&normal).await, 1);
     }
 }

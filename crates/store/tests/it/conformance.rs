@@ -288,6 +288,7 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
     let key = IdempotencyKey {
         request_id: "b1317092".to_owned(),
         fingerprint: "f1".to_owned(),
+        actor: "admin@contoso.example".to_owned(),
     };
     let now = Utc::now();
     let response = StoredResponse {
@@ -310,6 +311,27 @@ pub async fn responses_are_recorded_once_and_expire(store: &dyn Store) {
         ..key.clone()
     };
     assert!(store.response(p, &other_key, since).await.unwrap().is_none());
+    let other_actor = IdempotencyKey {
+        actor: "sales@contoso.example".to_owned(),
+        ..key.clone()
+    };
+    assert!(
+        store.response(p, &other_actor, since).await.unwrap().is_none(),
+        "another actor's answer"
+    );
+    let mut tx = store.begin().await.unwrap();
+    let theirs = StoredResponse {
+        key: other_actor.clone(),
+        status: 204,
+        body: None,
+        created_at: now,
+    };
+    tx.insert_response(p, &theirs).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.response(p, &other_actor, since).await.unwrap().unwrap().status,
+        204
+    );
     assert!(
         store
             .response(partner(store).await, &key, since)
