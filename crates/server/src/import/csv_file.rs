@@ -38,6 +38,12 @@ fn problem(row: usize, column: Option<&str>, message: impl Into<String>) -> Fiel
 /// counted in row numbers).
 pub fn read(file: &[u8]) -> Result<Vec<CsvRow>, Vec<FieldError>> {
     let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
+    if let Some(offset) = file.iter().position(|b| *b == 0) {
+        return Err(vec![FieldError::new(
+            "file",
+            format!("has a NUL character (at byte {offset}); a CSV file is text"),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -202,6 +208,15 @@ mod tests {
         assert!(messages(&format!("{header}\n"))[0].contains("has no users"));
         let many: String = (0..101).map(|i| format!("A,B,C,u{i}@c.com,\n")).collect();
         assert!(messages(&format!("{header}\n{many}"))[0].contains("has 101 users; at most 100"));
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let header = "First name,Last name,Display name,Email,Status update";
+        assert_eq!(
+            messages(&format!("{header}\nA\0,B,C,d@c.com,\n")),
+            ["file: has a NUL character (at byte 55); a CSV file is text"]
+        );
     }
 
     #[test]

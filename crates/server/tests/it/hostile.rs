@@ -115,3 +115,65 @@ async fn hostile_request_ids_are_replaced_by_fresh_ones() {
         assert!(request_id.parse::<uuid::Uuid>().is_ok(), "a fresh id replaces it");
     }
 }
+
+#[tokio::test]
+async fn nul_characters_are_400s_wherever_they_come_in() {
+    let app = spawn_app!();
+    let user = app.create_user("ana").await;
+    let audit = app.url("/v1/auditrecords");
+    let filter = |field: &str| {
+        crate::seeds::urlencode(&format!(
+            r#"{{"Field":"{field}","Value":"ab\u0000c","Operator":"equals"}}"#
+        ))
+    };
+    let queries = [
+        format!("{audit}?startDate=2020-01-01&correlationId=ab%00c"),
+        format!("{audit}?startDate=2020-01-01&resourceId=x%00"),
+        format!("{audit}?startDate=2020-01-01&filter={}", filter("CorrelationId")),
+        format!("{audit}?startDate=2020-01-01&filter={}", filter("ResourceId")),
+        format!("{audit}?startDate=2020-01-01&x%00=1"),
+        format!("{}?filter={}", app.users_url(), filter("UserState")),
+        format!("{}?size=1%00", app.users_url()),
+        format!(
+            "{audit}?startDate=2020-01-01&filter={}",
+            filter("CorrelationId").replace("%5Cu0000", "%00")
+        ),
+    ];
+    for url in queries {
+        let (status, _, body) = send(&app, Method::GET, &url, Some(&app.admin_token), &[], None).await;
+        assert_error(status, &body, 400, 3000, "NUL character");
+    }
+
+    // JSON bodies: in a value, and in a property name (which used to be ignored).
+    let bodies = [
+        (
+            Method::PATCH,
+            app.user_url(user.id),
+            r#"{"displayName": "Ana\u0000"}"#,
+            "displayName",
+        ),
+        (
+            Method::PATCH,
+            app.user_url(user.id),
+            r#"{"display\u0000Name": "Ana"}"#,
+            "display\\\\u0000Name",
+        ),
+        (
+            Method::POST,
+            app.url("/v1/customers"),
+            r#"{"companyProfile": {"domain": "nul.example.com"}, "additionalDomains": ["a\u0000.com"]}"#,
+            "additionalDomains[0]",
+        ),
+    ];
+    for (method, url, body, path) in bodies {
+        let (status, _, answer) = send(&app, method, &url, Some(&app.admin_token), &[], Some(body)).await;
+        assert_error(status, &answer, 400, 3000, &format!("{path}: a NUL character"));
+    }
+
+    // A CSV upload.
+    let file = "First name,Last name,Display name,Email,Status update\nBen,,Ben,ben@contoso.onmicrosoft.com,\u{0}\n";
+    let url = format!("{}/import?usageLocation=US", app.users_url());
+    let (status, _, answer) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(file)).await;
+    assert_error(status, &answer, 400, 3000, "has a NUL character");
+    assert_eq!(user_counts(&app).await, (1, 0));
+}
