@@ -15,8 +15,9 @@ pub enum AppError {
     /// No bearer token.
     #[error("the request has no bearer token")]
     MissingToken,
-    /// A malformed, expired or badly signed token.
-    #[error("the bearer token is not valid: {0}")]
+    /// A malformed, expired or badly signed token. The reason is logged, never answered: it can
+    /// carry the JWT library's internals.
+    #[error("the bearer token is not valid")]
     InvalidToken(String),
     /// An app-only token on an operation that needs an agent.
     #[error("this operation supports App+User credentials only")]
@@ -61,6 +62,35 @@ pub enum AppError {
 
 /// The description of a user that does not exist, was deleted or purged.
 pub const USER_NOT_FOUND: &str = "the user was not found";
+
+/// The most problems an error body lists; the rest are counted in one more line, so a request
+/// with 300,000 bad entries does not get a 14 MB answer.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// The longest field name and message of a listed problem, in characters; longer ones are cut.
+pub const MAX_PROBLEM_CHARS: usize = 200;
+
+/// The problems an error body lists: the first [`MAX_LISTED_PROBLEMS`], each cut to
+/// [`MAX_PROBLEM_CHARS`], and how many more there were.
+pub fn listed_problems(problems: &[FieldError]) -> (Vec<FieldError>, usize) {
+    let listed = problems
+        .iter()
+        .take(MAX_LISTED_PROBLEMS)
+        .map(|p| FieldError::new(clip(&p.field), clip(&p.message)))
+        .collect();
+    (listed, problems.len().saturating_sub(MAX_LISTED_PROBLEMS))
+}
+
+/// The line that stands for the `more` problems not listed.
+pub fn more_problems(more: usize) -> String {
+    format!("and {more} more problems (only the first {MAX_LISTED_PROBLEMS} are listed)")
+}
+
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_PROBLEM_CHARS) {
+        Some((end, _)) => format!("{}… (cut)", &text[..end]),
+        None => text.to_owned(),
+    }
+}
 
 impl AppError {
     /// One invalid field.
@@ -110,7 +140,14 @@ impl AppError {
     /// The Partner Center error body.
     pub fn body(&self) -> ErrorBody {
         let data = match self {
-            Self::Invalid(errors) | Self::ConflictRows(errors) => errors.iter().map(ToString::to_string).collect(),
+            Self::Invalid(errors) | Self::ConflictRows(errors) => {
+                let (listed, more) = listed_problems(errors);
+                let mut data: Vec<String> = listed.iter().map(ToString::to_string).collect();
+                if more > 0 {
+                    data.push(more_problems(more));
+                }
+                data
+            }
             _ => Vec::new(),
         };
         let mut description = self.to_string();
@@ -120,13 +157,27 @@ impl AppError {
         if let Self::Invalid(errors) = self
             && let [only] = errors.as_slice()
         {
-            description = format!("The request is invalid: {only}");
+            let (listed, _) = listed_problems(std::slice::from_ref(only));
+            description = listed
+                .first()
+                .map_or(description, |only| format!("The request is invalid: {only}"));
         }
         ErrorBody {
             code: self.code(),
             description,
             data,
             source: ERROR_SOURCE.to_owned(),
+        }
+    }
+}
+
+impl AppError {
+    /// Logs what the response does not say: the cause of a 5xx, the reason a token was refused.
+    pub fn log(&self) {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+            Self::InvalidToken(reason) => tracing::info!(%reason, "refused a bearer token"),
+            _ => {}
         }
     }
 }
@@ -154,9 +205,7 @@ impl From<anyhow::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
-        }
+        self.log();
         json_response(self.status(), &self.body())
     }
 }

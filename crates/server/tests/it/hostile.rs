@@ -177,3 +177,59 @@ async fn nul_characters_are_400s_wherever_they_come_in() {
     assert_error(status, &answer, 400, 3000, "has a NUL character");
     assert_eq!(user_counts(&app).await, (1, 0));
 }
+
+#[tokio::test]
+async fn error_bodies_list_at_most_100_problems_and_short_ones() {
+    let app = spawn_app!();
+    // 300,000 empty role ids in a 900 KB body.
+    let ids = vec!["\"\""; 300_000].join(",");
+    let body = format!(
+        r#"{{"userPrincipalName": "many@contoso.onmicrosoft.com", "displayName": "Many", "usageLocation": "US", "directoryRoleIds": [{ids}]}}"#
+    );
+    let response = app
+        .http
+        .post(app.users_url())
+        .bearer_auth(&app.admin_token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.len() < 32 * 1024, "{} bytes", bytes.len());
+    let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let data = answer["data"].as_array().unwrap();
+    assert_eq!(data.len(), 101, "{answer}");
+    assert_eq!(
+        data[100], "and 299900 more problems (only the first 100 are listed)",
+        "{answer}"
+    );
+
+    // 50,000 columns in a CSV file, and one column name of 200 KB.
+    let header = format!(
+        "First name,Last name,Display name,Email,Status update,{}",
+        (0..50_000).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",")
+    );
+    let huge = format!(
+        "First name,Last name,Display name,Email,Status update,{}",
+        "x".repeat(200_000)
+    );
+    for file in [header, huge] {
+        let file = format!("{file}\nAna,,Ana,ana2@contoso.onmicrosoft.com,\n");
+        let url = format!("{}/import?usageLocation=US", app.users_url());
+        let (status, _, answer) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(&file)).await;
+        assert_error(status, &answer, 400, 3000, "unexpected column");
+        let data = answer["data"].as_array().unwrap();
+        assert!(data.len() <= 101, "{} problems listed", data.len());
+        assert!(
+            answer.to_string().len() < 64 * 1024,
+            "{} bytes",
+            answer.to_string().len()
+        );
+        for line in data {
+            assert!(line.as_str().unwrap().chars().count() < 450, "{line}");
+        }
+        assert!(answer["description"].as_str().unwrap().chars().count() < 450);
+    }
+    assert_eq!(user_counts(&app).await, (0, 0));
+}
