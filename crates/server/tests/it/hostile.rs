@@ -233,3 +233,56 @@ async fn error_bodies_list_at_most_100_problems_and_short_ones() {
     }
     assert_eq!(user_counts(&app).await, (0, 0));
 }
+
+#[tokio::test]
+async fn names_with_invisible_or_direction_characters_are_refused() {
+    let app = spawn_app!();
+    let user = app.create_user("ana").await;
+    for (name, code) in [
+        ("Ana\u{202E}lanoitan", "U+202E"),
+        ("A\u{200B}na", "U+200B"),
+        ("\u{2066}Ana", "U+2066"),
+        ("Ana\u{FEFF}", "U+FEFF"),
+    ] {
+        for field in ["displayName", "firstName", "lastName"] {
+            let body = serde_json::json!({ field: name }).to_string();
+            let (status, _, answer) = send(
+                &app,
+                Method::PATCH,
+                &app.user_url(user.id),
+                Some(&app.admin_token),
+                &[],
+                Some(&body),
+            )
+            .await;
+            assert_error(status, &answer, 400, 3000, &format!("{field}: must not contain"));
+            assert_error(status, &answer, 400, 3000, code);
+        }
+        let body = serde_json::json!({
+            "companyProfile": { "domain": "spoof.example.com", "companyName": name }
+        })
+        .to_string();
+        let (status, _, answer) = send(
+            &app,
+            Method::POST,
+            &app.url("/v1/customers"),
+            Some(&app.admin_token),
+            &[],
+            Some(&body),
+        )
+        .await;
+        assert_error(
+            status,
+            &answer,
+            400,
+            3000,
+            "companyProfile.companyName: must not contain",
+        );
+    }
+    let file =
+        "First name,Last name,Display name,Email,Status update\nBen,,Ben\u{202E}nimda,ben@contoso.onmicrosoft.com,\n";
+    let url = format!("{}/import?usageLocation=US", app.users_url());
+    let (status, _, answer) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(file)).await;
+    assert_error(status, &answer, 400, 3000, "row 2, Display name: must not contain");
+    assert_eq!(user_counts(&app).await, (1, 0));
+}
