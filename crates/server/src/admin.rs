@@ -48,7 +48,8 @@ pub async fn create_customer(
 ) -> Result<Customer, AppError> {
     existing_partner(app, partner).await?;
     let now = app.now();
-    let customer = crate::customers::new_customer(partner, domains, name, now)?;
+    let customer =
+        crate::customers::new_customer(partner, domains, &|_| "companyProfile.domain".to_owned(), name, now)?;
     let mut tx = app.store().begin().await?;
     tx.insert_customer(&customer).await?;
     tx.insert_audit(&AuditRecord {

@@ -12,10 +12,12 @@ use crate::auth::Caller;
 use crate::{App, AppError, Pending};
 
 /// A new customer of `partner` owning `domains` (the first is its default domain), named `name`
-/// or, without one, after its default domain.
+/// or, without one, after its default domain. `field(i)` is the field an error in `domains[i]` is
+/// reported under.
 pub fn new_customer(
     partner: PartnerId,
     domains: &[String],
+    field: &dyn Fn(usize) -> String,
     name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Customer, AppError> {
@@ -28,7 +30,8 @@ pub fn new_customer(
     }
     let parsed: Vec<DomainName> = domains
         .iter()
-        .filter_map(|d| v.check("companyProfile.domain", DomainName::parse(d)))
+        .enumerate()
+        .filter_map(|(i, d)| v.check(&field(i), DomainName::parse(d)))
         .fold(Vec::new(), |mut unique, d| {
             if !unique.contains(&d) {
                 unique.push(d);
@@ -56,9 +59,21 @@ pub fn new_customer(
 pub async fn create(app: &App, caller: &Caller, request: CustomerRequest) -> Result<Pending<Customer>, AppError> {
     caller.require(Permission::ManageCustomers)?;
     let profile = request.company_profile.unwrap_or_default();
+    // Errors name the field as sent: `companyProfile.domain`, then `additionalDomains[i]`.
+    let offset = usize::from(profile.domain.is_some());
+    let field = |i: usize| match i.checked_sub(offset) {
+        None => "companyProfile.domain".to_owned(),
+        Some(i) => format!("additionalDomains[{i}]"),
+    };
     let domains: Vec<String> = profile.domain.into_iter().chain(request.additional_domains).collect();
     let now = app.now();
-    let customer = new_customer(caller.principal.partner, &domains, profile.company_name.as_deref(), now)?;
+    let customer = new_customer(
+        caller.principal.partner,
+        &domains,
+        &field,
+        profile.company_name.as_deref(),
+        now,
+    )?;
     let mut tx = app.store().begin().await?;
     tx.insert_customer(&customer).await?;
     tx.insert_audit(&caller.audit(
