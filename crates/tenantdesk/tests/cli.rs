@@ -503,6 +503,47 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     server.stop();
 }
 
+#[test]
+fn user_import_writes_formulas_as_text_in_the_passwords_file() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let csv = cwd.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "First name,Last name,Display name,Email,Status update\r\n\
+         \"=cmd|'/C calc'!A0\",-2+3,@SUM(A1),eve@contoso.onmicrosoft.com,\r\n",
+    )
+    .unwrap();
+    let out = cwd.path().join("passwords.csv");
+    let imported = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let passwords = std::fs::read_to_string(&out).unwrap();
+    let row = passwords.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with("'=cmd|'/C calc'!A0,'-2+3,'@SUM(A1),eve@contoso.onmicrosoft.com,created,"),
+        "{row}"
+    );
+    server.stop();
+}
+
 #[track_caller]
 fn ok(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -286,3 +286,37 @@ async fn names_with_invisible_or_direction_characters_are_refused() {
     assert_error(status, &answer, 400, 3000, "row 2, Display name: must not contain");
     assert_eq!(user_counts(&app).await, (1, 0));
 }
+
+#[tokio::test]
+async fn the_csv_answer_writes_formulas_as_text() {
+    let app = spawn_app!();
+    let file = "First name,Last name,Display name,Email,Status update\n\
+                \"=cmd|'/C calc'!A0\",+SUM(1),@x,formula@contoso.onmicrosoft.com,\n";
+    let url = format!("{}/import?usageLocation=US", app.users_url());
+    let response = app
+        .http
+        .post(&url)
+        .bearer_auth(&app.admin_token)
+        .header("Accept", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[0], "'=cmd|'/C calc'!A0");
+    assert_eq!(&row[1], "'+SUM(1)");
+    assert_eq!(&row[2], "'@x");
+    assert_eq!(&row[3], "formula@contoso.onmicrosoft.com");
+    assert!(!row[5].starts_with(['=', '+', '-', '@', '\'']), "{}", &row[5]);
+    // The names are stored as given: only the spreadsheet file guards them.
+    let sdk = app.sdk();
+    let users = sdk.customers().by_id(app.cid()).users();
+    let stored = futures::TryStreamExt::try_collect::<Vec<_>>(users.list())
+        .await
+        .unwrap();
+    let user = stored.iter().find(|u| u.display_name == "@x").unwrap();
+    assert_eq!(user.first_name.as_deref(), Some("=cmd|'/C calc'!A0"));
+}
