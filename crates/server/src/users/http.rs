@@ -54,13 +54,14 @@ pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Pass
         status,
         body: serde_json::to_value(sent).ok().map(Body::Json),
         recorded_body: serde_json::to_value(recorded).ok(),
+        holds_password: password.is_some(),
     }
 }
 
 /// Create a user
 ///
 /// Without `passwordProfile.password`, a temporary password is generated. The password is in this
-/// response and never again.
+/// response and never again (`Cache-Control: no-store`).
 #[utoipa::path(
     post, path = "/v1/customers/{cid}/users", tag = "users",
     params(("cid" = String, Path, description = "Customer tenant id")),
@@ -152,7 +153,7 @@ pub async fn list_users(
 /// Update a user, reset its password, or restore it
 ///
 /// Absent or null fields stay as they are; read-only fields are ignored. `passwordProfile` resets
-/// the password (shown in this response only). `state: active` restores a user deleted in the
+/// the password (shown in this response only, `Cache-Control: no-store`). `state: active` restores a user deleted in the
 /// last 30 days.
 #[utoipa::path(
     patch, path = "/v1/customers/{cid}/users/{uid}", tag = "users",

@@ -288,6 +288,92 @@ async fn names_with_invisible_or_direction_characters_are_refused() {
 }
 
 #[tokio::test]
+async fn answers_with_a_password_are_not_cached_and_no_answer_is_sniffed() {
+    let app = spawn_app!();
+    let no_store =
+        |headers: &reqwest::header::HeaderMap| headers.get("cache-control").map(|v| v.to_str().unwrap().to_owned());
+    let body = r#"{"userPrincipalName": "cy@contoso.onmicrosoft.com", "displayName": "Cy", "usageLocation": "US"}"#;
+    let (status, headers, created) = send(
+        &app,
+        Method::POST,
+        &app.users_url(),
+        Some(&app.admin_token),
+        &[],
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(no_store(&headers).as_deref(), Some("no-store"), "create");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let user_url = app.url(&format!("/v1/customers/{}/users/{id}", app.cid()));
+
+    let reset = r#"{"passwordProfile": {"password": "Renew456*x", "forceChangePassword": true}}"#;
+    let (status, headers, _) = send(&app, Method::PATCH, &user_url, Some(&app.admin_token), &[], Some(reset)).await;
+    assert_eq!(status, 200);
+    assert_eq!(no_store(&headers).as_deref(), Some("no-store"), "PATCH with a password");
+    let (status, headers, _) = send(
+        &app,
+        Method::PATCH,
+        &user_url,
+        Some(&app.admin_token),
+        &[],
+        Some(r#"{"displayName": "Cyd"}"#),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(no_store(&headers), None, "PATCH without a password");
+
+    let body = serde_json::json!({
+        "providerInstanceId": app.customer.provider_instance.to_string(),
+        "customerUser": {},
+    })
+    .to_string();
+    let (status, headers, answer) = send(
+        &app,
+        Method::PATCH,
+        &format!("{user_url}/reset-password"),
+        Some(&app.admin_token),
+        &[("X-Tenant", "portal.fabrikam.com")],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(no_store(&headers).as_deref(), Some("no-store"), "CloudCockpit reset");
+
+    let file = "First name,Last name,Display name,Email,Status update\nDi,,Di,di@contoso.onmicrosoft.com,\n";
+    let url = format!("{}/import?usageLocation=US", app.users_url());
+    let (status, headers, _) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(file)).await;
+    assert_eq!(status, 200);
+    assert_eq!(no_store(&headers).as_deref(), Some("no-store"), "upload, JSON");
+    let file = "First name,Last name,Display name,Email,Status update\nEd,,Ed,ed@contoso.onmicrosoft.com,\n";
+    let response = app
+        .http
+        .post(&url)
+        .bearer_auth(&app.admin_token)
+        .header("Accept", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store", "upload, CSV");
+
+    // Every response, whatever it is, says nosniff.
+    for (method, url, token) in [
+        (Method::GET, app.users_url(), Some(app.admin_token.as_str())),
+        (Method::GET, app.users_url(), None),
+        (Method::GET, app.url("/v1/nothing-here"), Some(app.admin_token.as_str())),
+        (Method::PUT, app.users_url(), Some(app.admin_token.as_str())),
+        (Method::GET, app.url("/healthz"), None),
+        (Method::GET, app.url("/openapi.json"), None),
+    ] {
+        let (_, headers, _) = send(&app, method.clone(), &url, token, &[], None).await;
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{method} {url}");
+        assert_eq!(no_store(&headers), None, "{method} {url}");
+    }
+}
+
+#[tokio::test]
 async fn the_csv_answer_writes_formulas_as_text() {
     let app = spawn_app!();
     let file = "First name,Last name,Display name,Email,Status update\n\
