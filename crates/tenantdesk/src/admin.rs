@@ -11,12 +11,17 @@ use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
 use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs};
 
-/// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
+/// The database URL: `--database`, or the SQLite file in the data directory (created if needed,
+/// open to its owner only: 0700, as the database holds the token signing key).
 pub fn database_url(global: &Global) -> anyhow::Result<String> {
     if let Some(url) = &global.database {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&global.data_dir)
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    dir.create(&global.data_dir)
         .with_context(|| format!("failed to create the data directory {}", global.data_dir.display()))?;
     Ok(format!("sqlite://{}", global.data_dir.join("tenantdesk.db").display()))
 }

@@ -544,6 +544,27 @@ fn user_import_writes_formulas_as_text_in_the_passwords_file() {
     server.stop();
 }
 
+#[test]
+fn the_data_directory_and_database_files_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, _, _) = served(cwd.path());
+    // While the server runs, the database has its -wal and -shm files: all of them, and the
+    // directory, are the owner's only.
+    let data = cwd.path().join("tenantdesk-data");
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    names.sort();
+    assert_eq!(names, ["tenantdesk.db", "tenantdesk.db-shm", "tenantdesk.db-wal"]);
+    server.stop();
+}
+
 #[track_caller]
 fn ok(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
