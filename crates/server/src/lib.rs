@@ -13,6 +13,8 @@ pub mod clock;
 pub mod customers;
 pub mod demo;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod idempotency;
 pub mod import;
