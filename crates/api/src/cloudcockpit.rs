@@ -110,9 +110,7 @@ async fn reset(
 
 /// An error in CloudCockpit's shape, carrying the request's correlation id.
 fn cloudcockpit_error(error: AppError, correlation_id: &str) -> Response {
-    if let Some(cause) = error.internal_cause() {
-        tracing::error!(error = format!("{cause:#}"), "request failed");
-    }
+    error.log();
     let status = error.status();
     let error_type = match status {
         StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => "ValidationError",
@@ -123,13 +121,23 @@ fn cloudcockpit_error(error: AppError, correlation_id: &str) -> Response {
         _ => "InternalServerError",
     };
     let errors = match &error {
-        AppError::UseCase(Error::Invalid(problems)) => problems
-            .iter()
-            .map(|p| PropertyError {
-                property_name: p.field.clone(),
-                description: vec![p.message.clone()],
-            })
-            .collect(),
+        AppError::UseCase(Error::Invalid(problems)) => {
+            let (listed, more) = crate::error::listed_problems(problems);
+            let mut errors: Vec<PropertyError> = listed
+                .into_iter()
+                .map(|p| PropertyError {
+                    property_name: p.field,
+                    description: vec![p.message],
+                })
+                .collect();
+            if more > 0 {
+                errors.push(PropertyError {
+                    property_name: String::new(),
+                    description: vec![crate::error::more_problems(more)],
+                });
+            }
+            errors
+        }
         _ => Vec::new(),
     };
     let body = CloudCockpitError {

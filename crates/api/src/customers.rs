@@ -15,16 +15,18 @@ use crate::response::{json_response, page};
 use crate::{ApiState, AppError};
 
 /// A new customer owning `domains` (the first is its default domain), named `name` or, without
-/// one, after its default domain. Problems are named by the fields of a create-customer request,
-/// which the `customer new` administration command shares.
-pub fn new_customer(domains: &[String], name: Option<&str>) -> Input<NewCustomer> {
+/// one, after its default domain. `field(i)` names the field a problem with `domains[i]` came in;
+/// other problems are named by the fields of a create-customer request, which the `customer new`
+/// administration command shares.
+pub fn new_customer(domains: &[String], field: &dyn Fn(usize) -> String, name: Option<&str>) -> Input<NewCustomer> {
     let mut v = Validator::new();
     if domains.is_empty() {
         v.push(FieldError::new("companyProfile.domain", "is required"));
     }
     let parsed: Vec<DomainName> = domains
         .iter()
-        .filter_map(|d| v.check("companyProfile.domain", DomainName::parse(d)))
+        .enumerate()
+        .filter_map(|(i, d)| v.check(&field(i), DomainName::parse(d)))
         .collect();
     let default_name = parsed.first().map(|d| d.as_str().to_owned()).unwrap_or_default();
     let name = v.check(
@@ -77,12 +79,18 @@ pub async fn create_customer(
 ) -> Result<Response, AppError> {
     let caller = caller.asking(&body.digest);
     let profile = body.value.company_profile.unwrap_or_default();
+    // Problems name the field as sent: `companyProfile.domain`, then `additionalDomains[i]`.
+    let offset = usize::from(profile.domain.is_some());
+    let field = |i: usize| match i.checked_sub(offset) {
+        None => "companyProfile.domain".to_owned(),
+        Some(i) => format!("additionalDomains[{i}]"),
+    };
     let domains: Vec<String> = profile
         .domain
         .into_iter()
         .chain(body.value.additional_domains)
         .collect();
-    let input = new_customer(&domains, profile.company_name.as_deref());
+    let input = new_customer(&domains, &field, profile.company_name.as_deref());
     let done = customers::create(state.app(), &caller, input).await;
     idempotency::respond(&state, done, |customer| {
         Reply::json(StatusCode::CREATED, render(customer))

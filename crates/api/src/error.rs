@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tenantdesk_core::Error;
+use tenantdesk_domain::FieldError;
 use tenantdesk_wire::{ERROR_SOURCE, ErrorBody};
 
 use crate::response::json_response;
@@ -17,8 +18,9 @@ pub enum AppError {
     /// No bearer token.
     #[error("the request has no bearer token")]
     MissingToken,
-    /// A malformed, expired or badly signed token.
-    #[error("the bearer token is not valid: {0}")]
+    /// A malformed, expired or badly signed token. The reason is logged, never answered: it can
+    /// carry the JWT library's internals.
+    #[error("the bearer token is not valid")]
     InvalidToken(String),
     /// The body is larger than the service accepts.
     #[error("the request body is larger than {0} bytes")]
@@ -36,6 +38,35 @@ pub enum AppError {
     /// The route exists, the method does not.
     #[error("the method is not allowed on this resource")]
     MethodNotAllowed,
+}
+
+/// The most problems an error body lists; the rest are counted in one more line, so a request
+/// with 300,000 bad entries does not get a 14 MB answer.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// The longest field name and message of a listed problem, in characters; longer ones are cut.
+pub const MAX_PROBLEM_CHARS: usize = 200;
+
+/// The problems an error body lists: the first [`MAX_LISTED_PROBLEMS`], each cut to
+/// [`MAX_PROBLEM_CHARS`], and how many more there were.
+pub fn listed_problems(problems: &[FieldError]) -> (Vec<FieldError>, usize) {
+    let listed = problems
+        .iter()
+        .take(MAX_LISTED_PROBLEMS)
+        .map(|p| FieldError::new(clip(&p.field), clip(&p.message)))
+        .collect();
+    (listed, problems.len().saturating_sub(MAX_LISTED_PROBLEMS))
+}
+
+/// The line that stands for the `more` problems not listed.
+pub fn more_problems(more: usize) -> String {
+    format!("and {more} more problems (only the first {MAX_LISTED_PROBLEMS} are listed)")
+}
+
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_PROBLEM_CHARS) {
+        Some((end, _)) => format!("{}… (cut)", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 impl AppError {
@@ -86,8 +117,8 @@ impl AppError {
         }
     }
 
-    /// The problems listed in the body's `data`.
-    pub fn problems(&self) -> &[tenantdesk_domain::FieldError] {
+    /// The problems of the request, all of them (an error body lists the first ones).
+    pub fn problems(&self) -> &[FieldError] {
         match self {
             Self::UseCase(Error::Invalid(errors) | Error::ConflictRows(errors)) => errors,
             _ => &[],
@@ -96,13 +127,17 @@ impl AppError {
 
     /// The Partner Center error body.
     pub fn body(&self) -> ErrorBody {
-        let data = self.problems().iter().map(ToString::to_string).collect();
+        let (listed, more) = listed_problems(self.problems());
+        let mut data: Vec<String> = listed.iter().map(ToString::to_string).collect();
+        if more > 0 {
+            data.push(more_problems(more));
+        }
         let mut description = self.to_string();
         if let Some(first) = description.get_mut(..1) {
             first.make_ascii_uppercase();
         }
         if let Self::UseCase(Error::Invalid(errors)) = self
-            && let [only] = errors.as_slice()
+            && let [only] = listed_problems(errors).0.as_slice()
         {
             description = format!("The request is invalid: {only}");
         }
@@ -111,6 +146,15 @@ impl AppError {
             description,
             data,
             source: ERROR_SOURCE.to_owned(),
+        }
+    }
+
+    /// Logs what the response does not say: the cause of a 5xx, the reason a token was refused.
+    pub fn log(&self) {
+        match self {
+            Self::UseCase(Error::Internal(cause)) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+            Self::InvalidToken(reason) => tracing::info!(%reason, "refused a bearer token"),
+            _ => {}
         }
     }
 
@@ -137,9 +181,7 @@ impl From<anyhow::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Some(cause) = self.internal_cause() {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
-        }
+        self.log();
         let mut response = json_response(self.status(), &self.body());
         if let Self::TooManyRequests(wait) = self {
             response

@@ -33,6 +33,8 @@ pub struct Reply {
     pub body: Option<Body>,
     /// The body recorded for replay.
     pub recorded_body: Option<serde_json::Value>,
+    /// The body sent now holds a password: no cache may keep it (`Cache-Control: no-store`).
+    pub holds_password: bool,
 }
 
 impl Reply {
@@ -43,6 +45,7 @@ impl Reply {
             status,
             recorded_body: body.clone(),
             body: body.map(Body::Json),
+            holds_password: false,
         }
     }
 
@@ -52,11 +55,12 @@ impl Reply {
             status,
             body: None,
             recorded_body: None,
+            holds_password: false,
         }
     }
 
     fn into_response(self) -> Response {
-        match self.body {
+        let mut response = match self.body {
             Some(Body::Json(body)) => json_response(self.status, &body),
             Some(Body::Csv(text)) => (
                 self.status,
@@ -71,7 +75,13 @@ impl Reply {
             )
                 .into_response(),
             None => self.status.into_response(),
+        };
+        if self.holds_password {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
+        response
     }
 }
 

@@ -61,6 +61,7 @@ fn reply(imported: &[Imported], as_csv: bool) -> Reply {
         status: StatusCode::OK,
         body,
         recorded_body: recorded,
+        holds_password: true,
     }
 }
 
@@ -72,7 +73,9 @@ fn reply(imported: &[Imported], as_csv: bool) -> Reply {
 /// `usageLocation` and a generated temporary password, shown in this response only. Any problem
 /// fails the whole upload (400, with every problem by row and column) and nothing is created;
 /// `validateOnly=true` checks without creating. With `Accept: text/csv` the answer is the same
-/// file with `Status update` filled in and a `Temporary password` column.
+/// file with `Status update` filled in and a `Temporary password` column; a cell starting with `=`,
+/// `+`, `-`, `@`, tab or CR gets a `'` before it, so no spreadsheet runs it as a formula. Answers
+/// with passwords say `Cache-Control: no-store`.
 #[utoipa::path(
     post, path = "/v1/customers/{cid}/users/import", tag = "users",
     params(

@@ -8,7 +8,8 @@
 //! answers and collections), `idempotency` (recording and replaying answers), [`paging`]
 //! (query parameters and continuation tokens), [`auth`] (the bearer tokens), `error`
 //! ([`AppError`]) and `state` ([`ApiState`]); and [`http`], which assembles the router from the
-//! handlers, with its middleware, health checks, OpenAPI document, and the server loop.
+//! handlers, with its middleware, health checks, OpenAPI document, and the server loop; `fuzzing`,
+//! the entry points of the fuzz targets in `fuzz/`.
 
 pub mod audit;
 pub mod auth;
@@ -16,6 +17,8 @@ pub mod cloudcockpit;
 pub mod customers;
 mod error;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod idempotency;
 pub mod import;

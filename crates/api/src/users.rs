@@ -186,6 +186,7 @@ pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Pass
         status,
         body: serde_json::to_value(sent).ok().map(Body::Json),
         recorded_body: serde_json::to_value(recorded).ok(),
+        holds_password: password.is_some(),
     }
 }
 

@@ -13,12 +13,17 @@ use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
 use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous, TokenIssueArgs};
 
-/// The database URL: `--database`, or the SQLite file in the data directory (created if needed).
+/// The database URL: `--database`, or the SQLite file in the data directory (created if needed,
+/// open to its owner only: 0700, as the database holds the token signing key).
 pub fn database_url(global: &Global) -> anyhow::Result<String> {
     if let Some(url) = &global.database {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&global.data_dir)
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    dir.create(&global.data_dir)
         .with_context(|| format!("failed to create the data directory {}", global.data_dir.display()))?;
     Ok(format!("sqlite://{}", global.data_dir.join("tenantdesk.db").display()))
 }
@@ -108,8 +113,12 @@ pub async fn partner_new(global: &Global, args: PartnerNewArgs) -> anyhow::Resul
 
 pub async fn customer_new(global: &Global, args: CustomerNewArgs) -> anyhow::Result<()> {
     let state = open(global, Config::default()).await?;
-    let new = tenantdesk_api::customers::new_customer(&args.domains, args.name.as_deref())
-        .map_err(|problems| AppError::from(tenantdesk_core::Error::Invalid(problems)))?;
+    let new = tenantdesk_api::customers::new_customer(
+        &args.domains,
+        &|_| "companyProfile.domain".to_owned(),
+        args.name.as_deref(),
+    )
+    .map_err(|problems| AppError::from(tenantdesk_core::Error::Invalid(problems)))?;
     let customer = tenantdesk_core::admin::create_customer(state.app(), args.partner, new)
         .await
         .map_err(AppError::from)?;

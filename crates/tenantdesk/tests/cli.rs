@@ -503,6 +503,68 @@ fn user_import_writes_the_passwords_file_once_and_only_for_its_owner() {
     server.stop();
 }
 
+#[test]
+fn user_import_writes_formulas_as_text_in_the_passwords_file() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, customer, token) = served(cwd.path());
+    let csv = cwd.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "First name,Last name,Display name,Email,Status update\r\n\
+         \"=cmd|'/C calc'!A0\",-2+3,@SUM(A1),eve@contoso.onmicrosoft.com,\r\n",
+    )
+    .unwrap();
+    let out = cwd.path().join("passwords.csv");
+    let imported = client(
+        &server,
+        &token,
+        &[
+            "user",
+            "import",
+            "--customer",
+            &customer,
+            "--location",
+            "US",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let passwords = std::fs::read_to_string(&out).unwrap();
+    let row = passwords.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with("'=cmd|'/C calc'!A0,'-2+3,'@SUM(A1),eve@contoso.onmicrosoft.com,created,"),
+        "{row}"
+    );
+    server.stop();
+}
+
+#[test]
+fn the_data_directory_and_database_files_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let cwd = tempfile::tempdir().unwrap();
+    let (server, _, _) = served(cwd.path());
+    // While the server runs, the database has its -wal and -shm files: all of them, and the
+    // directory, are the owner's only.
+    let data = cwd.path().join("tenantdesk-data");
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    names.sort();
+    assert_eq!(names, ["tenantdesk.db", "tenantdesk.db-shm", "tenantdesk.db-wal"]);
+    server.stop();
+}
+
 #[track_caller]
 fn ok(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -103,7 +103,7 @@ pub struct ErrorBody {
     pub code: u32,
     /// A sentence for people.
     pub description: String,
-    /// Details, such as one line per invalid field.
+    /// Details, such as one line per invalid field: at most 100, then one line counting the rest.
     #[serde(default)]
     pub data: Vec<String>,
     /// Who answered: always `tenantdesk`.

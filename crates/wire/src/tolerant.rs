@@ -14,6 +14,8 @@
 //! (which [`Value`] can only hold as `null`) read as `null`: the field is left as it is.
 //!
 //! Nesting is bounded before parsing, so a hostile body of a million `[` cannot exhaust the stack.
+//! A NUL character (`\u0000`) in any string or property name is refused: no value of the API has
+//! one, and PostgreSQL can neither store nor compare it.
 
 use std::fmt;
 
@@ -55,6 +57,14 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, ReadError> {
         )));
     }
     let value: Value = json5::from_str(text).map_err(|e| ReadError(format!("malformed JSON: {e}")))?;
+    if let Some(path) = nul_path(&value) {
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        return Err(ReadError(format!("{at}a NUL character (\\u0000) is not allowed")));
+    }
     serde_path_to_error::deserialize(Tolerant(value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -64,6 +74,34 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, ReadError> {
             ReadError(format!("{path}: {inner}"))
         }
     })
+}
+
+/// The path (`a.b[2]`) of the first string or property name of `value` with a NUL character.
+fn nul_path(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_path(item).map(|path| format!("[{index}]{}", dotted(&path)))),
+        Value::Object(object) => object.iter().find_map(|(key, item)| {
+            let key_shown = key.replace('\0', "\\u0000");
+            if key.contains('\0') {
+                return Some(key_shown);
+            }
+            nul_path(item).map(|path| format!("{key_shown}{}", dotted(&path)))
+        }),
+        _ => None,
+    }
+}
+
+/// `rest` appended to a parent's path: `.name` for a property, `[i]` as is.
+fn dotted(rest: &str) -> String {
+    if rest.is_empty() || rest.starts_with('[') {
+        rest.to_owned()
+    } else {
+        format!(".{rest}")
+    }
 }
 
 /// Whether arrays and objects nest deeper than `max`, outside strings and comments.
@@ -299,6 +337,31 @@ mod tests {
         );
         let err = from_slice::<Body>(br#"{"state": "gone"}"#).unwrap_err();
         assert!(err.to_string().contains("unknown variant `gone`"), "{err}");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_are() {
+        let check = |body: &str, expected: &str| {
+            let err = from_slice::<serde_json::Value>(body.as_bytes()).unwrap_err();
+            assert_eq!(err.to_string(), expected, "{body}");
+        };
+        check(
+            r#"{"displayName": "A\u0000"}"#,
+            "displayName: a NUL character (\\u0000) is not allowed",
+        );
+        check(
+            r#"{"a": {"b": ["x", "y\u0000"]}}"#,
+            "a.b[1]: a NUL character (\\u0000) is not allowed",
+        );
+        check(
+            r#"{"ke\u0000y": 1}"#,
+            "ke\\u0000y: a NUL character (\\u0000) is not allowed",
+        );
+        check(r#""\u0000""#, "a NUL character (\\u0000) is not allowed");
+        assert!(
+            from_slice::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok(),
+            "an escaped backslash is fine"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Per-request context: request and correlation ids, the log span that carries them, and the
-//! headers Partner Center puts on every response.
+//! headers Partner Center puts on every response (and `X-Content-Type-Options: nosniff`).
 
 use std::time::Instant;
 
@@ -42,7 +42,8 @@ fn header_id(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 }
 
 /// Sets the request's ids, logs one line per request inside a span that carries them, and adds
-/// `MS-RequestId`, `MS-CorrelationId`, `MS-CV` and `MS-ServerId` to the response.
+/// `MS-RequestId`, `MS-CorrelationId`, `MS-CV`, `MS-ServerId` and `X-Content-Type-Options:
+/// nosniff` (no browser guesses another type than the one sent) to the response.
 pub async fn request_context(State(state): State<ApiState>, mut request: Request, next: Next) -> Response {
     let ids = request_ids(request.headers());
     let cv = header_id(request.headers(), &MS_CV).map_or_else(new_correlation_vector, |cv| format!("{cv}.1"));
@@ -79,6 +80,10 @@ pub async fn request_context(State(state): State<ApiState>, mut request: Request
     }
     set(MS_CV, &cv);
     set(MS_SERVER_ID, state.server_id());
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -86,11 +86,26 @@ pub fn router(state: ApiState) -> Router {
         .route(assets_path, get(docs::asset))
         .fallback(|| async { AppError::RouteNotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(refuse_nul_in_query))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::request_context,
         ))
         .with_state(state)
+}
+
+/// Refuses a query parameter (name or value) with a NUL character, for every route: PostgreSQL
+/// cannot store or compare one (a 500 otherwise), and no value of the API has one. Bodies are
+/// checked by their readers (`tenantdesk_wire::tolerant`, the CSV reader); headers cannot carry a
+/// NUL, and the ids read from them are visible ASCII only.
+async fn refuse_nul_in_query(request: Request, next: axum::middleware::Next) -> Response {
+    if let Ok(axum::extract::Query(params)) = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(request.uri())
+        && let Some((name, _)) = params.iter().find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        let name = if name.contains('\0') { "query" } else { name.as_str() };
+        return AppError::invalid(name, "must not contain a NUL character").into_response();
+    }
+    next.run(request).await
 }
 
 /// Serves the API of `state` on `listener` until `shutdown` completes, then finishes the requests under way.

@@ -54,6 +54,10 @@ async fn requests_without_a_valid_token_are_refused() {
         let (status, _, body) = send(&app, Method::GET, &url, Some(&token), &[], None).await;
         assert_eq!(status, 401, "{what}: {body}");
         assert_eq!(body["code"], 400, "{what}: {body}");
+        // The JWT library's reasons (`unknown variant \`none\`, expected one of \`HS256\`…`) are
+        // logged, never answered.
+        assert_eq!(body["description"], "The bearer token is not valid", "{what}: {body}");
+        assert_eq!(body["data"], serde_json::json!([]), "{what}: {body}");
     }
     let (status, _, _) = send(
         &app,

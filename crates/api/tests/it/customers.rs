@@ -61,6 +61,18 @@ async fn bad_customers_are_refused() {
             "companyProfile.domain",
         ),
         (r#"{}"#, 400, 3000, "companyProfile.domain"),
+        (
+            r#"{"companyProfile": {"domain": "new.onmicrosoft.com"}, "additionalDomains": ["ok.com", "not a domain"]}"#,
+            400,
+            3000,
+            "\"additionalDomains[1]: ",
+        ),
+        (
+            r#"{"companyProfile": {}, "additionalDomains": ["not a domain"]}"#,
+            400,
+            3000,
+            "\"additionalDomains[0]: ",
+        ),
     ] {
         let (got, _, answer) = send(&app, Method::POST, &url, Some(&app.admin_token), &[], Some(body)).await;
         assert_error(got, &answer, status, code, detail);

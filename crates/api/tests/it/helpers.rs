@@ -110,7 +110,7 @@ pub async fn create_partner(state: &ApiState, name: &str, portal: Option<&str>) 
 
 /// A new customer of `partner`.
 pub async fn create_customer(state: &ApiState, partner: PartnerId, domains: &[String], name: Option<&str>) -> Customer {
-    let new = tenantdesk_api::customers::new_customer(domains, name).expect("customer");
+    let new = tenantdesk_api::customers::new_customer(domains, &|_| "domain".to_owned(), name).expect("customer");
     admin::create_customer(state.app(), partner, new)
         .await
         .expect("customer")

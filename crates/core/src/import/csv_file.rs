@@ -38,6 +38,12 @@ fn problem(row: usize, column: Option<&str>, message: impl Into<String>) -> Fiel
 /// counted in row numbers).
 pub fn read(file: &[u8]) -> Result<Vec<CsvRow>, Vec<FieldError>> {
     let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
+    if let Some(offset) = file.iter().position(|b| *b == 0) {
+        return Err(vec![FieldError::new(
+            "file",
+            format!("has a NUL character (at byte {offset}); a CSV file is text"),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -136,8 +142,23 @@ pub fn read(file: &[u8]) -> Result<Vec<CsvRow>, Vec<FieldError>> {
     if problems.is_empty() { Ok(rows) } else { Err(problems) }
 }
 
+/// Characters that make a spreadsheet read a cell as a formula when they start it (OWASP's CSV
+/// injection advice).
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+/// `cell` as a spreadsheet shows it as text: with a `'` before it when it starts like a formula
+/// (`=cmd|'/C calc'!A0` becomes `'=cmd|'/C calc'!A0`), as OWASP advises.
+pub fn spreadsheet_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// The file the partner downloads: the uploaded columns with `Status update` filled in, and the
-/// temporary password of each user.
+/// temporary password of each user. A cell that starts like a formula is written as text
+/// ([`spreadsheet_text`]), so opening the file in a spreadsheet never runs a name.
 pub fn write(rows: &[(CsvRow, &str, &str)]) -> Result<String, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -145,7 +166,8 @@ pub fn write(rows: &[(CsvRow, &str, &str)]) -> Result<String, csv::Error> {
     writer.write_record(COLUMNS.iter().copied().chain([PASSWORD_COLUMN]))?;
     for (row, status, password) in rows {
         let values = &row.values;
-        writer.write_record([&values[0], &values[1], &values[2], &values[3], *status, *password])?;
+        let cells = [&values[0], &values[1], &values[2], &values[3], *status, *password];
+        writer.write_record(cells.map(spreadsheet_text).iter().map(|cell| cell.as_bytes()))?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -202,6 +224,43 @@ mod tests {
         assert!(messages(&format!("{header}\n"))[0].contains("has no users"));
         let many: String = (0..101).map(|i| format!("A,B,C,u{i}@c.com,\n")).collect();
         assert!(messages(&format!("{header}\n{many}"))[0].contains("has 101 users; at most 100"));
+    }
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        let row = CsvRow {
+            number: 2,
+            values: [
+                "=cmd|'/C calc'!A0".into(),
+                "+1".into(),
+                "@SUM(A1)".into(),
+                "ana@c.com".into(),
+                String::new(),
+            ],
+        };
+        let text = write(&[(row, "created", "-Xy7!abc")]).unwrap();
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "'=cmd|'/C calc'!A0,'+1,'@SUM(A1),ana@c.com,created,'-Xy7!abc"
+        );
+        for (cell, expected) in [
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("a=b", "a=b"),
+            ("", ""),
+            ("Ana", "Ana"),
+        ] {
+            assert_eq!(spreadsheet_text(cell), expected);
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let header = "First name,Last name,Display name,Email,Status update";
+        assert_eq!(
+            messages(&format!("{header}\nA\0,B,C,d@c.com,\n")),
+            ["file: has a NUL character (at byte 55); a CSV file is text"]
+        );
     }
 
     #[test]

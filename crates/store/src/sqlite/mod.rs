@@ -50,6 +50,9 @@ impl SqliteStore {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        if create && !url.contains(":memory:") && !url.contains("mode=memory") {
+            create_owner_only(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -61,6 +64,28 @@ impl SqliteStore {
     /// The connection pool, for the SQLite-to-PostgreSQL copy.
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Creates the database file, readable and writable by its owner only (0600), if it does not exist
+/// yet, before SQLite opens it: it holds the token signing key, and SQLite gives the `-wal` and
+/// `-shm` files the mode of the database file. A missing directory is left for SQLite to report.
+fn create_owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotFound
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 
