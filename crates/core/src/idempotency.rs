@@ -50,7 +50,7 @@ pub(crate) async fn once<T>(
         return Ok(Done::Replayed(answer));
     }
     match work.await {
-        Ok(pending) => Ok(Done::Fresh(pending.replaying(caller, attempt))),
+        Ok(pending) => Ok(Done::Fresh(pending.attempting(attempt))),
         Err(error) => match replayed(app, caller).await? {
             Some(answer) => {
                 attempt.record_replay(app, caller).await;

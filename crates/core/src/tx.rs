@@ -1,8 +1,7 @@
 //! `Pending`: the result of a mutating use case whose transaction is still open, so the front end
 //! can record its answer for replay in the same transaction before committing.
 
-use tenantdesk_domain::PartnerId;
-use tenantdesk_store::{Conflict, IdempotencyKey, StoredResponse, Tx};
+use tenantdesk_store::{Conflict, StoredResponse, Tx};
 
 use crate::caller::Attempt;
 use crate::{App, Caller, Error, idempotency};
@@ -12,10 +11,10 @@ use crate::{App, Caller, Error, idempotency};
 #[must_use = "a pending change is rolled back unless committed"]
 pub struct Pending<T> {
     tx: Box<dyn Tx>,
-    partner: PartnerId,
-    key: Option<IdempotencyKey>,
-    /// The caller and attempt to audit if a twin's answer is replayed instead.
-    replay: Option<(Caller, Attempt)>,
+    /// Who asked, with the idempotency key of the request.
+    caller: Caller,
+    /// What it asked for, audited if a twin's answer is replayed instead.
+    attempt: Option<Attempt>,
     /// What the use case produced.
     pub value: T,
 }
@@ -42,19 +41,15 @@ impl<T> Pending<T> {
     pub(crate) fn new(tx: Box<dyn Tx>, caller: &Caller, value: T) -> Self {
         Self {
             tx,
-            partner: caller.principal.partner,
-            key: caller.key.clone(),
-            replay: None,
+            caller: caller.clone(),
+            attempt: None,
             value,
         }
     }
 
-    /// This change, which `caller` asked for as `attempt`: the replay of a twin's answer at commit
-    /// is audited as theirs.
-    pub(crate) fn replaying(mut self, caller: &Caller, attempt: &Attempt) -> Self {
-        if self.key.is_some() {
-            self.replay = Some((caller.clone(), attempt.clone()));
-        }
+    /// This change, asked for as `attempt`: the replay of a twin's answer at commit is audited as it.
+    pub(crate) fn attempting(mut self, attempt: &Attempt) -> Self {
+        self.attempt = Some(attempt.clone());
         self
     }
 
@@ -63,22 +58,23 @@ impl<T> Pending<T> {
     /// done. If a twin of the request (same key) was answered meanwhile, everything is rolled back
     /// and the twin's answer returned.
     pub async fn commit(mut self, app: &App, answer: Answer) -> Result<Done<T>, Error> {
-        if let Some(key) = self.key.take() {
+        let partner = self.caller.principal.partner;
+        if let Some(key) = self.caller.key.take() {
             let record = StoredResponse {
                 key: key.clone(),
                 status: answer.status,
                 body: answer.body,
                 created_at: app.now(),
             };
-            match self.tx.insert_response(self.partner, &record).await {
+            match self.tx.insert_response(partner, &record).await {
                 Ok(()) => {}
                 Err(error) if error.is_conflict(Conflict::IdempotencyKey) => {
                     drop(self.tx);
-                    let answer = idempotency::recorded(app, self.partner, &key).await?.ok_or_else(|| {
+                    let answer = idempotency::recorded(app, partner, &key).await?.ok_or_else(|| {
                         Error::Internal(anyhow::anyhow!("a recorded response vanished during replay"))
                     })?;
-                    if let Some((caller, attempt)) = &self.replay {
-                        attempt.record_replay(app, caller).await;
+                    if let Some(attempt) = &self.attempt {
+                        attempt.record_replay(app, &self.caller).await;
                     }
                     return Ok(Done::Replayed(answer));
                 }
