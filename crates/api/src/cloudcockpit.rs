@@ -81,10 +81,23 @@ async fn reset(
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::invalid("X-Tenant", "is required: the domain of the partner's portal"))?;
     let UserPath(customer, user) = path?;
-    let body = body?;
-    let caller = caller.asking(&body.digest);
-    let request = body.value;
+    // The portal (and the role) are checked before the body is read: the use case parses the body
+    // only once it has let the caller through. A body that cannot be read at all is answered as
+    // such after those checks.
+    let (caller, body) = match body {
+        Ok(body) => (caller.asking(&body.digest), Ok(body.value)),
+        Err(error) => (caller, Err(error)),
+    };
+    let mut unreadable = None;
     let done = users::reset_password(state.app(), &caller, customer, user, Some(tenant), |customer| {
+        let request = match body {
+            Ok(request) => request,
+            Err(AppError::UseCase(Error::Invalid(problems))) => return Err(problems),
+            Err(error) => {
+                unreadable = Some(error);
+                return Err(Vec::new());
+            }
+        };
         let given = request.provider_instance_id.as_deref();
         match given {
             None => return Err(vec![FieldError::new("providerInstanceId", "is required")]),
@@ -102,6 +115,9 @@ async fn reset(
         })
     })
     .await;
+    if let Some(error) = unreadable {
+        return Err(error);
+    }
     idempotency::respond(state, done, |updated| {
         user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
     })

@@ -73,11 +73,18 @@ impl PasswordHasher {
 
     /// The PHC string (`$argon2id$v=19$m=…`) of `password`, with a fresh random salt.
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("the password hasher was closed")?;
+        // The permit goes with the hash itself, not the caller's future: a hash whose request was
+        // dropped keeps its core until it ends, so no more than one hash per core ever runs (and
+        // no more memory sets than cores are ever allocated).
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .context("the password hasher was closed")?;
         let password = password.clone();
         let cost = self.cost;
         let memory = Arc::clone(&self.memory);
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let argon2 = Self::argon2(cost)?;
             let mut blocks = memory.take(argon2.params().block_count());
             let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
@@ -174,6 +181,27 @@ mod tests {
     fn password(text: &str) -> Password {
         let upn = tenantdesk_domain::UserPrincipalName::parse("someone@example.com").unwrap();
         Password::parse(text, &upn).unwrap()
+    }
+
+    /// A hash whose caller gave up (a client that disconnected) keeps its core until it ends, so
+    /// the bound of one hash per core holds whoever goes away.
+    #[tokio::test]
+    async fn a_dropped_request_keeps_its_hash_counted_until_it_ends() {
+        // Costly enough to take far longer than the caller waits.
+        let slow = HashCost {
+            memory_kib: 65_536,
+            iterations: 8,
+            parallelism: 1,
+        };
+        let hasher = PasswordHasher::with_concurrency(slow, 1);
+        let given = password("Abcdefgh1!");
+        let given_up = tokio::time::timeout(std::time::Duration::from_millis(1), hasher.hash(&given));
+        assert!(given_up.await.is_err(), "the caller gave up before the hash ended");
+        assert_eq!(hasher.permits.available_permits(), 0, "the hash still runs, counted");
+        while hasher.permits.available_permits() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(hasher.memory_sets_allocated(), 1);
     }
 
     /// The pooled hash is the one `hash_password` makes with the same salt, and verifies.

@@ -45,12 +45,20 @@ pub struct NewUser {
 }
 
 /// A password reset: a temporary password, given or generated, that must be changed at next sign-in.
-#[derive(Debug)]
 pub struct PasswordReset {
     /// The new password, checked against the policy for the user; `None` generates one.
     pub password: Option<String>,
     /// The name of the field the password came in, for its problems.
     pub field: &'static str,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset")
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("field", &self.field)
+            .finish()
+    }
 }
 
 /// A created user and its password (given or generated), to hand out once.
@@ -344,7 +352,9 @@ pub async fn reset_password(
     .await
 }
 
-/// Restores a user deleted in the last 30 days; restoring an active user changes nothing.
+/// Restores a user deleted in the last 30 days; restoring an active user changes nothing. (The
+/// console's **Restore**; Partner Center's API restores through [`update`] with
+/// [`IfDeleted::Restore`].)
 pub async fn restore(
     app: &App,
     caller: &Caller,

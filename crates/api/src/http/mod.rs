@@ -153,7 +153,14 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Requests under way get as long to finish as a slow client gets to send one; then the
+    // connections still open (a client that stopped reading, say) are dropped.
+    if tokio::time::timeout(limits.header_timeout + limits.body_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open at shutdown were dropped");
+    }
     Ok(())
 }
 

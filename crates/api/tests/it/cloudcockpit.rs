@@ -128,6 +128,9 @@ async fn each_error_case_answers_in_cloudcockpit_shape() {
         answer["correlationId"].as_str().unwrap().parse::<uuid::Uuid>().is_ok(),
         "a generated one"
     );
+    // Another partner's portal is refused before the body is read, whatever the body.
+    let (status, answer) = reset(&app, &uid, token, &[("X-Tenant", "portal.northwind.com")], "{not json").await;
+    assert_cloudcockpit_error(status, &answer, 403, "Forbidden", None);
 
     let wrong_instance =
         json!({ "providerInstanceId": uuid::Uuid::new_v4().to_string(), "customerUser": {} }).to_string();
