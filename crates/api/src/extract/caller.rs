@@ -9,11 +9,18 @@ use tenantdesk_domain::Principal;
 
 use crate::{ApiState, AppError};
 
+/// The principal of a request whose token a middleware (the rate limiter) already verified.
+#[derive(Clone, Debug)]
+pub struct VerifiedPrincipal(pub Principal);
+
 impl FromRequestParts<ApiState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
-        let principal = principal(&parts.headers, state)?;
+        let principal = match parts.extensions.get::<VerifiedPrincipal>() {
+            Some(VerifiedPrincipal(principal)) => principal.clone(),
+            None => principal(&parts.headers, state)?,
+        };
         let ids = parts
             .extensions
             .get::<RequestIds>()

@@ -6,5 +6,5 @@ mod caller;
 mod path;
 
 pub use body::{JsonBody, MAX_BODY_BYTES, RawBody, RequestDigest};
-pub use caller::principal;
+pub use caller::{VerifiedPrincipal, principal};
 pub use path::{CustomerPath, MemberPath, RolePath, UserPath};

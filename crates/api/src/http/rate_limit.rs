@@ -20,6 +20,7 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use tenantdesk_domain::PartnerId;
 
+use crate::extract::VerifiedPrincipal;
 use crate::{ApiState, AppError};
 
 /// How many keys a limiter may hold before the keys that are back to a full bucket are forgotten.
@@ -97,19 +98,21 @@ fn client_key(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The middleware: an API request with a valid token counts against its partner; one without, or
-/// with an invalid one, against its client address. Health checks and `/openapi.json` are not
-/// limited.
+/// The middleware of the API's routes (the router adds it to those alone: health checks,
+/// `/openapi.json` and `/docs` are not limited): a request with a valid token counts against its
+/// partner, and hands the verified principal on so the token is not verified twice; one without,
+/// or with an invalid one, counts against its client address.
 pub async fn limit(
     State((state, limits)): State<(ApiState, Arc<RateLimits>)>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if !request.uri().path().starts_with("/v1/") {
-        return next.run(request).await;
-    }
     let checked = match crate::extract::principal(request.headers(), &state) {
-        Ok(principal) => limits.check_partner(principal.partner),
+        Ok(principal) => {
+            let checked = limits.check_partner(principal.partner);
+            request.extensions_mut().insert(VerifiedPrincipal(principal));
+            checked
+        }
         Err(_) => match request.extensions().get::<ConnectInfo<SocketAddr>>() {
             Some(ConnectInfo(peer)) => limits.check_address(peer.ip()),
             None => Ok(()),
