@@ -22,6 +22,8 @@ pub struct Config {
     pub hash_cost: HashCost,
     /// How often the background purge runs.
     pub purge_interval: Duration,
+    /// How failed console sign-ins are slowed and refused.
+    pub sign_in: crate::sessions::SignInPolicy,
 }
 
 impl Default for Config {
@@ -31,6 +33,7 @@ impl Default for Config {
             audit_retention_days: 365,
             hash_cost: HashCost::OWASP,
             purge_interval: Duration::from_secs(3600),
+            sign_in: crate::sessions::SignInPolicy::default(),
         }
     }
 }

@@ -103,6 +103,8 @@ fn translate(error: sqlx::Error) -> StoreError {
             Conflict::PortalDomain
         } else if message.contains("role_members.") {
             Conflict::RoleMember
+        } else if message.contains("agents.upn_lower") {
+            Conflict::AgentUpn
         } else if message.contains("idempotent_responses.") {
             Conflict::IdempotencyKey
         } else {
@@ -167,6 +169,7 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
 
 // One file per feature, each implementing its `…Reads` trait on the store and its `…Writes`
 // trait on the transaction; they share the helpers above.
+mod agents;
 mod audit;
 mod customers;
 mod idempotency;
