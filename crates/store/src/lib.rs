@@ -229,7 +229,7 @@ pub trait IdempotencyWrites: Send {
 /// Reads of the console's agents, their sessions and failed sign-ins.
 #[async_trait]
 pub trait AgentReads: Send + Sync {
-    /// The agent whose UPN is `upn` (any case), of whichever partner.
+    /// The agent whose UPN is `upn` (in any ASCII case, as UPNs are compared), of whichever partner.
     async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>>;
 
     /// The agents of `partner`, by UPN.

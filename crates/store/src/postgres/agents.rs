@@ -40,7 +40,7 @@ impl AgentReads for PostgresStore {
     async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>> {
         let sql = concat!("SELECT ", agent_columns!(), " FROM agents a WHERE a.upn_lower = $1");
         let row = sqlx::query(sql)
-            .bind(upn.to_lowercase())
+            .bind(upn.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await
             .map_err(translate)?;

@@ -41,7 +41,7 @@ impl AgentReads for SqliteStore {
     async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>> {
         let sql = concat!("SELECT ", agent_columns!(), " FROM agents a WHERE a.upn_lower = ?");
         let row = sqlx::query(sql)
-            .bind(upn.to_lowercase())
+            .bind(upn.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await
             .map_err(translate)?;
