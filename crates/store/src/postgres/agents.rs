@@ -246,4 +246,20 @@ impl AgentWrites for PostgresTx {
             .map_err(translate)?;
         Ok(())
     }
+
+    async fn delete_sign_in_failures_before(
+        &mut self,
+        last_failure_cutoff: DateTime<Utc>,
+        lock_cutoff: DateTime<Utc>,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sign_in_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        )
+        .bind(last_failure_cutoff)
+        .bind(lock_cutoff)
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -839,4 +839,28 @@ pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Stor
         "another subject's count stays"
     );
     assert_eq!(count("agent:1", at).await.failures, 1);
+
+    // Housekeeping forgets the subjects whose failures no longer count nor lock.
+    let later = start + TimeDelta::hours(1);
+    let mut tx = store.begin().await.unwrap();
+    tx.count_sign_in_failure("recent", later, later - window).await.unwrap();
+    tx.count_sign_in_failure("locked", start, start - window).await.unwrap();
+    tx.lock_sign_in("locked", later + TimeDelta::minutes(1)).await.unwrap();
+    tx.count_sign_in_failure("was-locked", start, start - window).await.unwrap();
+    tx.lock_sign_in("was-locked", start + TimeDelta::minutes(15)).await.unwrap();
+    assert_eq!(
+        tx.delete_sign_in_failures_before(later - window, later).await.unwrap(),
+        3,
+        "agent:1, the address and was-locked"
+    );
+    tx.commit().await.unwrap();
+    for (subject, kept) in [
+        ("agent:1", false),
+        ("address:192.0.2.7", false),
+        ("was-locked", false),
+        ("recent", true),
+        ("locked", true),
+    ] {
+        assert_eq!(store.sign_in_failures(subject).await.unwrap().is_some(), kept, "{subject}");
+    }
 }
