@@ -55,7 +55,7 @@ impl Server {
             .expect("start the server");
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let mut lines = Vec::new();
-        let wanted = if args.contains(&"--demo") { 7 } else { 1 };
+        let wanted = if args.contains(&"--demo") { 10 } else { 1 };
         while lines.len() < wanted {
             let mut line = String::new();
             assert!(
@@ -417,15 +417,50 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
         .await
         .unwrap();
     assert_eq!(deleted.len(), 1);
+
+    // The console's demo admin agent, with a one-time password that signs in.
+    let db = sqlite_url(&cwd.path().join("tenantdesk-data"));
+    assert_eq!(lines[7], format!("web console: {}/", server.url));
+    assert_eq!(lines[8], "  username: admin@fabrikam.example");
+    let first = lines[9].strip_prefix("  one-time password: ").unwrap().to_owned();
+    sign_in(&db, "admin@fabrikam.example", &first).await.unwrap();
     server.stop();
 
-    let again = Server::start(cwd.path(), &["--demo"], &log);
+    // A restart finds the same data, and gives the agent a fresh one-time password while it has
+    // not set its own.
+    let logs = [log, cwd.path().join("server2.log"), cwd.path().join("server3.log")];
+    let again = Server::start(cwd.path(), &["--demo"], &logs[1]);
     assert_eq!(
         again.lines[2].split_whitespace().nth(2).unwrap(),
         customer,
         "the same demo data"
     );
+    let second = again.lines[9].strip_prefix("  one-time password: ").unwrap().to_owned();
+    assert_ne!(second, first);
+    assert!(sign_in(&db, "admin@fabrikam.example", &first).await.is_err());
+    // The agent sets its own password (as the console's first sign-in makes it).
+    let app = app_on(&db).await;
+    let ids = tenantdesk_core::RequestIds::generate();
+    let signed_in = tenantdesk_core::sessions::sign_in(&app, "admin@fabrikam.example", &second, None, &ids)
+        .await
+        .unwrap();
+    let own = "Demo-Own-Password-1";
+    tenantdesk_core::sessions::change_password(&app, &signed_in.session, own, own, &ids)
+        .await
+        .unwrap();
     again.stop();
+
+    let third = Server::start(cwd.path(), &["--demo"], &logs[2]);
+    assert_eq!(third.lines[8], "  username: admin@fabrikam.example");
+    assert_eq!(third.lines[9], "  password: (the password you set)");
+    sign_in(&db, "admin@fabrikam.example", own).await.unwrap();
+    third.stop();
+    for log in &logs {
+        let log_text = std::fs::read_to_string(log).unwrap();
+        for secret in [first.as_str(), &second, own] {
+            assert!(!log_text.contains(secret), "a demo password reached the log");
+        }
+    }
 }
 
 #[tokio::test]
