@@ -165,9 +165,17 @@ pub async fn serve(
         let (http, tls) = (http.clone(), tls.clone());
         tokio::spawn(async move {
             let served = match tls {
-                None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
                 Some(tls) => match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
-                    Ok(Ok(stream)) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Ok(stream)) => {
+                        watcher
+                            .watch(http.serve_connection(TokioIo::new(stream), service))
+                            .await
+                    }
                     Ok(Err(error)) => {
                         tracing::debug!(%error, %peer, "TLS handshake failed");
                         Ok(())

@@ -218,10 +218,19 @@ async fn tls_serves_the_api_with_the_given_certificate_and_refuses_plain_http() 
         .tls_certs_only([reqwest::Certificate::from_pem(other.as_bytes()).unwrap()])
         .build()
         .unwrap();
-    assert!(distrusting.get(format!("https://{address}/healthz")).send().await.is_err());
+    assert!(
+        distrusting
+            .get(format!("https://{address}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
 
     // Plain HTTP to the TLS port: no HTTP answer, the connection is closed.
-    let plain = reqwest::Client::new().get(format!("http://{address}/healthz")).send().await;
+    let plain = reqwest::Client::new()
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await;
     assert!(plain.is_err(), "{plain:?}");
     let mut stream = TcpStream::connect(&address).await.unwrap();
     stream
