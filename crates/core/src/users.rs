@@ -171,22 +171,37 @@ pub async fn create(
 }
 
 /// An active user.
+///
+/// One query when the user is there: the user, scoped by the caller's partner and the customer
+/// (a user's row carries its customer's partner, so finding it proves the customer is the
+/// caller's). Only a miss asks for the customer, to tell 60003 (no such customer for this partner)
+/// from 60002 (no such user), exactly as before.
 pub async fn get(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId) -> Result<User, Error> {
     caller.require_agent(Permission::Read)?;
-    let (_, scope) = app.customer_of(caller, customer_id).await?;
-    active(app.store().user(scope, id).await?)
+    let scope = app.scope_of(caller, customer_id);
+    match app.store().user(scope, id).await? {
+        found @ Some(_) => active(found),
+        None => {
+            app.customer_of(caller, customer_id).await?;
+            Err(Error::user_not_found())
+        }
+    }
 }
 
 /// A page of users, as `query` asks.
 pub async fn list(app: &App, caller: &Caller, customer_id: CustomerId, query: UserQuery) -> Result<Page, Error> {
     caller.require_agent(Permission::Read)?;
-    let (_, scope) = app.customer_of(caller, customer_id).await?;
+    let scope = app.scope_of(caller, customer_id);
     // One more than asked tells whether there is a next page.
     let probe = UserQuery {
         limit: query.limit + 1,
         ..query.clone()
     };
     let mut users = app.store().users(scope, &probe).await?;
+    // Users of the scope prove the customer is the caller's; an empty page asks, for 60003.
+    if users.is_empty() {
+        app.customer_of(caller, customer_id).await?;
+    }
     let next = if users.len() > query.limit as usize {
         users.truncate(query.limit as usize);
         users.last().map(|u| UserCursor::after(u, query.sort))

@@ -55,14 +55,20 @@ fn main() {
         return;
     }
     // The load generator: one thread, as wrk -t1.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(run());
 }
 
 /// The bare axum baseline: every request answered with the same JSON body, on a runtime like
 /// the service's (one worker per core).
 fn bare_axum() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let body: &'static str = r#"{"id":"6c1f8c7e-2f0b-4a8e-9a41-3a2f1f7b2f55","userPrincipalName":"user@contoso.onmicrosoft.com","firstName":"First","lastName":"Last","displayName":"User","usageLocation":"US","userDomainType":"none","state":"active","softDeletedTime":null,"lastDirectorySyncTime":null,"links":{"self":{"uri":"/customers/c/users/u","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#;
         let app = axum::Router::new().fallback(move || async move {
@@ -129,7 +135,10 @@ impl Drop for Database {
         if let Database::Postgres { admin_url, name } = self {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
                     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -227,9 +236,12 @@ async fn run() {
                 n
             };
             let reads = async {
-                let measured = load(t.server.addr, READ_CONNECTIONS, window.max(Duration::from_secs(3)), |_| {
-                    Read::User.request(t)
-                })
+                let measured = load(
+                    t.server.addr,
+                    READ_CONNECTIONS,
+                    window.max(Duration::from_secs(3)),
+                    |_| Read::User.request(t),
+                )
                 .await;
                 stop.store(true, Ordering::Relaxed);
                 measured
@@ -362,7 +374,11 @@ impl Read {
                 Some(&t.token),
                 None,
             ),
-            Read::Page1 => get(&format!("/v1/customers/{}/users?size=100", t.listed), Some(&t.token), None),
+            Read::Page1 => get(
+                &format!("/v1/customers/{}/users?size=100", t.listed),
+                Some(&t.token),
+                None,
+            ),
             Read::Page900 => get(
                 &format!("/v1/customers/{}/users?size=100&seekOperation=Next", t.listed),
                 Some(&t.token),
@@ -420,7 +436,9 @@ type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 async fn connect(addr: SocketAddr) -> Sender {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.set_nodelay(true).unwrap();
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
     tokio::spawn(connection);
     sender
 }
@@ -576,7 +594,11 @@ fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usiz
     for t in targets {
         let s = t.store;
         for (measure, label, target) in [
-            ("GET user", "bare axum", if s == "SQLite" { "≥ 0.5×" } else { "≥ 0.25×" }),
+            (
+                "GET user",
+                "bare axum",
+                if s == "SQLite" { "≥ 0.5×" } else { "≥ 0.25×" },
+            ),
             ("list page 1", "bare axum", "≥ 0.2×"),
             ("list page 900", "bare axum", "≥ 0.2×, as page 1"),
         ] {
