@@ -11,7 +11,8 @@
 //! changing load weighs on all alike; the table gives medians over the rounds.
 //!
 //! Run with `cargo bench -p tenantdesk --bench service`; `TENANTDESK_BENCH_ROUNDS` (default 5),
-//! `TENANTDESK_BENCH_SECONDS` (per measurement, default 2) and `TENANTDESK_BENCH_POSTGRES=off`
+//! `TENANTDESK_BENCH_SECONDS` (per measurement, default 2), `TENANTDESK_BENCH_POSTGRES=off` and
+//! `TENANTDESK_BENCH_COMPARE` (another `tenantdesk` binary, measured on SQLite in the same rounds)
 //! change what it does. See BENCHMARKS.md.
 
 // A benchmark fails loudly on setup errors: unwrapping is its error handling.
@@ -167,7 +168,15 @@ async fn run() {
     let mut targets = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    targets.push(target("SQLite", &url, Database::Sqlite(dir), &hash).await);
+    let binary = env!("CARGO_BIN_EXE_tenantdesk");
+    targets.push(target("SQLite", binary, &url, Database::Sqlite(dir), &hash).await);
+    // Another build of the server on SQLite beside this one, in the same rounds (comparing two
+    // versions side by side): TENANTDESK_BENCH_COMPARE=/path/to/tenantdesk.
+    if let Ok(other) = std::env::var("TENANTDESK_BENCH_COMPARE") {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        targets.push(target("SQLite (compared)", &other, &url, Database::Sqlite(dir), &hash).await);
+    }
     let postgres = std::env::var("TENANTDESK_BENCH_POSTGRES").map_or(true, |v| v != "off");
     if postgres {
         let admin_url = std::env::var("TENANTDESK_BENCH_POSTGRES_URL")
@@ -181,7 +190,7 @@ async fn run() {
             .await
             .unwrap();
         let url = tenantdesk_store::testing::with_database(&admin_url, &name);
-        targets.push(target("PostgreSQL", &url, Database::Postgres { admin_url, name }, &hash).await);
+        targets.push(target("PostgreSQL", binary, &url, Database::Postgres { admin_url, name }, &hash).await);
     }
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.env(BARE_ROLE, "1");
@@ -260,7 +269,7 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 /// Seeds a fresh database through the store (100,000 users with one precomputed hash, so no
 /// Argon2 run each), then starts the real server on it.
-async fn target(store: &'static str, url: &str, db: Database, hash: &str) -> Target {
+async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash: &str) -> Target {
     eprintln!("seeding {SEEDED} users on {store}");
     let opened = tenantdesk_store::open(url, &StoreOptions::default()).await.unwrap();
     opened.migrate().await.unwrap();
@@ -315,7 +324,7 @@ async fn target(store: &'static str, url: &str, db: Database, hash: &str) -> Tar
         .unwrap();
     drop(state);
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantdesk"));
+    let mut command = Command::new(binary);
     let log = std::fs::File::create(std::env::temp_dir().join(format!("tenantdesk-bench-{store}.log"))).unwrap();
     command
         .args(["--database", url, "serve", "--listen", "127.0.0.1:0"])

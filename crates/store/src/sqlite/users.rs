@@ -4,17 +4,40 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
+use super::reader::{self, failed};
 use super::{SqliteStore, SqliteTx, millis, translate, user_from_row, uuid};
 use crate::{CustomerScope, Result, SortField, StoreError, UserQuery, UserReads, UserWrites};
+
+/// An id as SQLite keeps it (lowercase hyphenated text), written into `buffer`.
+fn encode(id: uuid::Uuid, buffer: &mut [u8; 36]) -> &str {
+    id.hyphenated().encode_lower(buffer)
+}
 
 #[async_trait]
 impl UserReads for SqliteStore {
     async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query(concat!(
+        const SQL: &str = concat!(
             "SELECT ",
             user_columns!(),
             " FROM users WHERE customer_id = ? AND id = ? AND partner_id = ?"
-        ))
+        );
+        if let Some(readers) = &self.readers {
+            return readers
+                .run(move |connection| {
+                    let mut statement = connection.prepare_cached(SQL).map_err(failed)?;
+                    let (mut customer, mut user, mut partner) = ([0; 36], [0; 36], [0; 36]);
+                    let mut rows = statement
+                        .query((
+                            encode(scope.customer.as_uuid(), &mut customer),
+                            encode(id.as_uuid(), &mut user),
+                            encode(scope.partner.as_uuid(), &mut partner),
+                        ))
+                        .map_err(failed)?;
+                    rows.next().map_err(failed)?.map(reader::user_from_row).transpose()
+                })
+                .await;
+        }
+        let row = sqlx::query(SQL)
         .bind(scope.customer.to_string())
         .bind(id.to_string())
         .bind(scope.partner.to_string())
@@ -81,6 +104,33 @@ impl UserReads for SqliteStore {
             (SortField::DisplayName, true) => page!("display_name", "<", "DESC"),
         };
         let sql = if query.after.is_some() { after } else { first };
+        if let Some(readers) = &self.readers {
+            let query = query.clone();
+            return readers
+                .run(move |connection| {
+                    let mut statement = connection.prepare_cached(sql).map_err(failed)?;
+                    let (mut customer, mut partner, mut after) = ([0; 36], [0; 36], [0; 36]);
+                    let (customer, partner) = (
+                        encode(scope.customer.as_uuid(), &mut customer),
+                        encode(scope.partner.as_uuid(), &mut partner),
+                    );
+                    let (state, limit) = (query.state.as_str(), i64::from(query.limit));
+                    let mut rows = match &query.after {
+                        None => statement.query(rusqlite::params![customer, partner, state, limit]),
+                        Some(cursor) => {
+                            let id = encode(cursor.id.as_uuid(), &mut after);
+                            statement.query(rusqlite::params![customer, partner, state, cursor.sort_value, id, limit])
+                        }
+                    }
+                    .map_err(failed)?;
+                    let mut users = Vec::with_capacity(query.limit as usize);
+                    while let Some(row) = rows.next().map_err(failed)? {
+                        users.push(reader::user_from_row(row)?);
+                    }
+                    Ok(users)
+                })
+                .await;
+        }
         let mut q = sqlx::query(sql)
             .bind(scope.customer.to_string())
             .bind(scope.partner.to_string())
