@@ -136,10 +136,15 @@ impl TokenKeys {
 
     /// The principal a token stands for, or why it is not valid.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        // As jsonwebtoken's check with no leeway: valid up to and including its `exp` second.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(u64::MAX, |since| since.as_secs());
+        self.verify_at(token, now)
+    }
+
+    /// [`TokenKeys::verify`] at `now` (Unix seconds) for a remembered token: as jsonwebtoken's
+    /// check with no leeway, valid up to and including its `exp` second.
+    fn verify_at(&self, token: &str, now: u64) -> Result<Principal, String> {
         let remembered = self.verified.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((principal, expires)) = remembered.get(token)
             && now <= *expires
@@ -208,4 +213,53 @@ pub async fn issue_token(
         })
         .transpose()?;
     Ok(state.tokens().issue(&Principal { partner, agent }, ttl)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::from_secret(vec![7; 32])
+    }
+
+    fn agent() -> Principal {
+        Principal {
+            partner: PartnerId::new(),
+            agent: Some(Agent {
+                upn: "agent@fabrikam.com".to_owned(),
+                role: AgentRole::AdminAgent,
+            }),
+        }
+    }
+
+    /// A remembered token answers as when it was checked, until its expiry second and not after.
+    #[test]
+    fn a_remembered_token_is_valid_until_it_expires() {
+        let keys = keys();
+        let principal = agent();
+        let token = keys.issue(&principal, Duration::from_secs(600)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), principal);
+        assert_eq!(keys.verify(&token).unwrap(), principal, "remembered");
+        let (_, expires) = keys.verify_signed(&token).unwrap();
+        assert_eq!(keys.verify_at(&token, expires).unwrap(), principal);
+        assert!(
+            keys.verify_at(&token, expires + 1).is_err(),
+            "expired, remembered or not"
+        );
+    }
+
+    /// Only the exact token that was checked is remembered: a changed one, or one signed with
+    /// another key, is checked (and refused) as ever.
+    #[test]
+    fn only_checked_tokens_are_remembered() {
+        let keys = keys();
+        let token = keys.issue(&agent(), Duration::from_secs(600)).unwrap();
+        keys.verify(&token).unwrap();
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert!(keys.verify(&tampered).is_err());
+        let theirs = TokenKeys::from_secret(vec![8; 32]);
+        assert!(theirs.verify(&token).is_err());
+    }
 }

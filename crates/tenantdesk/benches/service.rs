@@ -190,7 +190,16 @@ async fn run() {
             .await
             .unwrap();
         let url = tenantdesk_store::testing::with_database(&admin_url, &name);
-        targets.push(target("PostgreSQL", binary, &url, Database::Postgres { admin_url, name }, &hash).await);
+        targets.push(
+            target(
+                "PostgreSQL",
+                binary,
+                &url,
+                Database::Postgres { admin_url, name },
+                &hash,
+            )
+            .await,
+        );
     }
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.env(BARE_ROLE, "1");

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tenantdesk_domain::{CustomerId, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState};
+use tenantdesk_domain::{
+    CustomerId, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState,
+};
 use uuid::Uuid;
 
 use super::{corrupt, time};
@@ -39,13 +41,9 @@ impl Readers {
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )
             .map_err(failed)?;
-            connection
-                .busy_timeout(Duration::from_secs(30))
-                .map_err(failed)?;
+            connection.busy_timeout(Duration::from_secs(30)).map_err(failed)?;
             // These connections only ever read.
-            connection
-                .pragma_update(None, "query_only", true)
-                .map_err(failed)?;
+            connection.pragma_update(None, "query_only", true).map_err(failed)?;
             connection.set_prepared_statement_cache_capacity(STATEMENTS);
             let queue = queue.clone();
             std::thread::Builder::new()
@@ -118,11 +116,7 @@ pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> Result<User> {
         display_name: DisplayName::parse(text(row, 5)?).map_err(corrupt("display name"))?,
         usage_location: UsageLocation::parse(text(row, 6)?).map_err(corrupt("location"))?,
         state: UserState::parse(state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        soft_deleted_at: row
-            .get::<_, Option<i64>>(8)
-            .map_err(failed)?
-            .map(time)
-            .transpose()?,
+        soft_deleted_at: row.get::<_, Option<i64>>(8).map_err(failed)?.map(time).transpose()?,
         force_change_password: row.get(9).map_err(failed)?,
         created_at: time(millis(10)?)?,
         updated_at: time(millis(11)?)?,

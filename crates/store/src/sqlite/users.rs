@@ -38,12 +38,12 @@ impl UserReads for SqliteStore {
                 .await;
         }
         let row = sqlx::query(SQL)
-        .bind(scope.customer.to_string())
-        .bind(id.to_string())
-        .bind(scope.partner.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(translate)?;
+            .bind(scope.customer.to_string())
+            .bind(id.to_string())
+            .bind(scope.partner.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(translate)?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -119,7 +119,14 @@ impl UserReads for SqliteStore {
                         None => statement.query(rusqlite::params![customer, partner, state, limit]),
                         Some(cursor) => {
                             let id = encode(cursor.id.as_uuid(), &mut after);
-                            statement.query(rusqlite::params![customer, partner, state, cursor.sort_value, id, limit])
+                            statement.query(rusqlite::params![
+                                customer,
+                                partner,
+                                state,
+                                cursor.sort_value,
+                                id,
+                                limit
+                            ])
                         }
                     }
                     .map_err(failed)?;

@@ -126,6 +126,18 @@ pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
     assert!(store.user(other_partner, u.id).await.unwrap().is_none());
     let other_customer = customer(store, p).await;
     assert!(store.user(other_customer, u.id).await.unwrap().is_none());
+    // A page in another scope is empty too: a use case that finds users needs no other proof
+    // that the customer is the caller's.
+    let page = UserQuery {
+        state: UserState::Active,
+        sort: SortField::UserPrincipalName,
+        descending: false,
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(store.users(scope, &page).await.unwrap(), vec![read.clone()]);
+    assert!(store.users(other_partner, &page).await.unwrap().is_empty());
+    assert!(store.users(other_customer, &page).await.unwrap().is_empty());
 
     let mut tx = store.begin().await.unwrap();
     let mut locked = tx.user_for_update(scope, u.id).await.unwrap().unwrap();
