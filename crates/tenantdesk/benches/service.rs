@@ -615,7 +615,11 @@ fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usiz
             (
                 "GET user",
                 "bare axum",
-                if s.starts_with("SQLite") { "≥ 0.5×" } else { "≥ 0.25×" },
+                if s.starts_with("SQLite") {
+                    "≥ 0.5×"
+                } else {
+                    "≥ 0.25×"
+                },
             ),
             ("list page 1", "bare axum", "≥ 0.2×"),
             ("list page 900", "bare axum", "≥ 0.2×, as page 1"),

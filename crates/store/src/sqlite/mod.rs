@@ -243,6 +243,49 @@ impl Tx for SqliteTx {
 mod tests {
     use super::*;
 
+    /// A page's statement is prepared once per reader connection, however often it is bound
+    /// (SQLite prepares a statement again at every bind when a bound value steers its plan).
+    #[tokio::test]
+    async fn a_page_statement_is_not_prepared_again_at_each_bind() {
+        use crate::{SortField, UserQuery};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let readers = reader::Readers::open(&dir.path().join("test.db"), 1).unwrap();
+        for (state, after) in [(UserState::Active, false), (UserState::Inactive, true)] {
+            let query = UserQuery {
+                state,
+                sort: SortField::DisplayName,
+                descending: after,
+                after: after.then(|| crate::UserCursor {
+                    sort_value: "b".to_owned(),
+                    id: UserId::new(),
+                }),
+                limit: 10,
+            };
+            let sql = users::page_sql(&query);
+            let reprepared = readers
+                .run(move |connection| {
+                    for limit in [11_i64, 101, 7] {
+                        let mut statement = connection.prepare_cached(sql).map_err(reader::failed)?;
+                        let mut rows = if after {
+                            statement.query(rusqlite::params!["c", "p", "b", "u", limit])
+                        } else {
+                            statement.query(rusqlite::params!["c", "p", limit])
+                        }
+                        .map_err(reader::failed)?;
+                        while rows.next().map_err(reader::failed)?.is_some() {}
+                    }
+                    let statement = connection.prepare_cached(sql).map_err(reader::failed)?;
+                    Ok(statement.get_status(rusqlite::StatementStatus::RePrepare))
+                })
+                .await
+                .unwrap();
+            assert_eq!(reprepared, 0, "{sql}");
+        }
+    }
+
     async fn synchronous_of(store: &SqliteStore) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(&store.pool)

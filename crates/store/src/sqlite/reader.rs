@@ -22,7 +22,7 @@ use crate::{Result, StoreError};
 /// A read to run on a reader thread.
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 
-/// How many prepared statements each connection keeps (the user, and the eight list queries).
+/// How many prepared statements each connection keeps (the user, and the sixteen list queries).
 const STATEMENTS: usize = 32;
 
 /// The reader threads; they end when this is dropped.
