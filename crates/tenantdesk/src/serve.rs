@@ -58,7 +58,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 
     let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
-    let served = tenantdesk_api::serve(listener, state, shutdown).await;
+    let limits = *state.limits();
+    let router = tenantdesk_api::router(state.clone()).merge(tenantdesk_console::router(state.app().clone()));
+    let served = tenantdesk_api::serve_router(listener, router, limits, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")
