@@ -9,8 +9,8 @@ use tenantdesk_core::{App, RequestIds, audit};
 use tenantdesk_domain::AuditRecord;
 use tenantdesk_store::AuditQuery;
 
-use crate::error::{PageError, render};
-use crate::page::Chrome;
+use crate::error::PageError;
+use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
 const PAGE_SIZE: u32 = 50;

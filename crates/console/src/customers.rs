@@ -8,8 +8,8 @@ use serde::Deserialize;
 use tenantdesk_core::{App, RequestIds, customers};
 use tenantdesk_domain::{Customer, CustomerId};
 
-use crate::error::{PageError, render};
-use crate::page::Chrome;
+use crate::error::PageError;
+use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
 #[derive(Deserialize)]

@@ -9,9 +9,9 @@ use tenantdesk_core::{App, Error, users};
 use tenantdesk_domain::{Customer, User, UserId};
 
 use crate::customers::customer;
-use crate::error::{PageError, render};
+use crate::error::PageError;
 use crate::forms::{self, Fields, Outcome};
-use crate::page::Chrome;
+use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 use crate::users::restorable;
 

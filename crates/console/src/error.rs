@@ -3,9 +3,9 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
-use crate::page::Chrome;
+use crate::page::{Chrome, render};
 
 /// An error shown as a page of its own.
 #[derive(Debug)]
@@ -83,16 +83,5 @@ impl IntoResponse for PageError {
             message: &self.message,
         };
         (self.status, render(&page)).into_response()
-    }
-}
-
-/// A template rendered to a page; a rendering failure (a bug) is a plain 500.
-pub fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a console page failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page failed to render").into_response()
-        }
     }
 }

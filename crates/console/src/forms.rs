@@ -63,6 +63,16 @@ impl Fields {
     }
 }
 
+/// `text` as a URL query value.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A fresh request id for a form about to be rendered.
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -197,7 +207,7 @@ struct ReplayedPage<'a> {
 /// The page of a form posted again: nothing was done again, and no password is shown again.
 pub fn replayed(chrome: &crate::page::Chrome, location: Option<String>) -> axum::response::Response {
     let location = location.filter(|l| l.starts_with('/') && !l.starts_with("//"));
-    crate::error::render(&ReplayedPage {
+    crate::page::render(&ReplayedPage {
         chrome,
         location: location.as_deref(),
     })

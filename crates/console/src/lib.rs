@@ -64,5 +64,22 @@ pub fn router(app: App) -> Router {
         .route(assets::ROUTE, get(assets::serve))
         .layer(axum::middleware::from_fn(security::refuse_cross_site))
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(app)
+}
+
+/// Logs one line per console request, inside a span the use cases' own logs nest in.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("console", method = %request.method(), path = %request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis(),
+            "request completed"
+        );
+    });
+    response
 }

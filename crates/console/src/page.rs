@@ -3,6 +3,10 @@
 
 use tenantdesk_domain::{AgentAccount, AgentRole, Permission};
 
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
 use crate::assets;
 
 /// The frame of a page: the signed-in agent (if any) and the assets' versioned paths.
@@ -51,5 +55,16 @@ impl Chrome {
     /// Whether the agent may reset passwords.
     pub fn can_reset(&self) -> bool {
         self.role.is_some_and(|r| r.allows(Permission::ResetPassword))
+    }
+}
+
+/// A template rendered to a page; a rendering failure (a bug) is a plain 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a console page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page failed to render").into_response()
+        }
     }
 }

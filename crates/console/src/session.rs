@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tenantdesk_core::sessions::{self, Session, SessionToken, SignInError, SignedIn as NewSession};
 use tenantdesk_core::{App, RequestIds};
 
-use crate::error::{PageError, render};
+use crate::error::PageError;
 use crate::forms::{Fields, Problems};
-use crate::page::Chrome;
+use crate::page::{Chrome, render};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tenantdesk_session";

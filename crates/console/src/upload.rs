@@ -16,9 +16,9 @@ use tenantdesk_core::{App, Error};
 use tenantdesk_domain::{Customer, FieldError, UsageLocation, User};
 
 use crate::customers::customer;
-use crate::error::{PageError, render};
+use crate::error::PageError;
 use crate::forms::{self, Fields, Outcome};
-use crate::page::Chrome;
+use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
 /// The largest data file accepted (100 rows of five columns fit many times over).

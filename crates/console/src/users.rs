@@ -16,9 +16,9 @@ use tenantdesk_domain::{
 use tenantdesk_store::{SortField, UserCursor, UserQuery};
 
 use crate::customers::customer;
-use crate::error::{PageError, render};
+use crate::error::PageError;
 use crate::forms::{self, Fields, Outcome, Problems};
-use crate::page::Chrome;
+use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
 /// Users per page of the table.
@@ -29,6 +29,9 @@ pub const DELETED_SHOWN: u32 = 500;
 /// The table's place: sort, order and page, all in the URL so Back and a bookmark find it again.
 #[derive(Debug, Default, Deserialize)]
 pub struct TableQuery {
+    /// Only users whose username or display name contains this.
+    #[serde(default)]
+    search: String,
     #[serde(default)]
     sort: String,
     #[serde(default)]
@@ -53,6 +56,7 @@ pub struct Row {
 struct UsersPage {
     chrome: Chrome,
     customer: Customer,
+    search: String,
     rows: Vec<Row>,
     deleted: usize,
     sort: &'static str,
@@ -113,6 +117,7 @@ pub async fn restorable(app: &App, agent: &SignedIn, customer: &Customer) -> Res
         state: UserState::Inactive,
         sort: SortField::DisplayName,
         descending: false,
+        search: None,
         after: None,
         limit: DELETED_SHOWN,
     };
@@ -137,10 +142,12 @@ pub async fn list(
         _ => (SortField::DisplayName, "name"),
     };
     let descending = query.order == "desc";
+    let search = query.search.trim().to_owned();
     let user_query = UserQuery {
         state: UserState::Active,
         sort,
         descending,
+        search: (!search.is_empty()).then(|| search.clone()),
         after: decode_cursor(&query.after),
         limit: PAGE_SIZE,
     };
@@ -166,8 +173,9 @@ pub async fn list(
         Err(error) => return PageError::from_core(error, &agent.chrome).into_response(),
     };
     let base = format!(
-        "/customers/{}/users?sort={sort_name}&order={}",
+        "/customers/{}/users?search={}&sort={sort_name}&order={}",
         customer.id,
+        forms::url_encode(&search),
         if descending { "desc" } else { "asc" }
     );
     let trail: Vec<&str> = query.trail.split(',').filter(|t| !t.is_empty()).collect();
@@ -188,6 +196,7 @@ pub async fn list(
     render(&UsersPage {
         chrome: agent.chrome,
         customer,
+        search,
         rows,
         deleted,
         sort: sort_name,

@@ -743,3 +743,38 @@ async fn pages_render_as_recorded() {
         insta::assert_snapshot!("add_user", add_user);
     });
 }
+
+/// The `href` of the link whose text is `text`, unescaped.
+fn link(page: &Page, text: &str) -> Option<String> {
+    let end = page.body.find(&format!("\">{text}</a>"))?;
+    let start = page.body[..end].rfind("href=\"")? + 6;
+    Some(page.body[start..end].replace("&#38;", "&"))
+}
+
+#[tokio::test]
+async fn search_sort_and_pages_live_in_the_url() {
+    let c = console().await;
+    let admin = c.agent(AgentRole::AdminAgent).await;
+    for i in 0..22 {
+        assert_eq!(c.add_user(&admin, &format!("u{i:02}")).await.status, StatusCode::OK);
+    }
+    let first = c.get(&c.users(), &admin).await;
+    assert_eq!(first.body.matches("@contoso.onmicrosoft.com</td>").count(), 20);
+    assert!(link(&first, "Previous").is_none());
+    let next = link(&first, "Next").expect("a next page");
+    let second = c.get(&next, &admin).await;
+    assert_eq!(second.body.matches("@contoso.onmicrosoft.com</td>").count(), 2);
+    assert!(link(&second, "Next").is_none());
+    let back = c
+        .get(&link(&second, "Previous").expect("a previous page"), &admin)
+        .await;
+    assert_eq!(back.body, first.body, "Previous leads back to the first page");
+
+    let searched = c.get(&format!("{}?search=U1", c.users()), &admin).await;
+    assert_eq!(searched.body.matches("@contoso.onmicrosoft.com</td>").count(), 10);
+    assert!(searched.body.contains("value=\"U1\""), "the search stays in its box");
+    let sorted = c.get(&format!("{}?sort=username&order=desc", c.users()), &admin).await;
+    let first_row = sorted.body.find("u21@contoso").unwrap();
+    assert!(first_row < sorted.body.find("u20@contoso").unwrap());
+    assert!(sorted.body.contains("aria-sort=\"descending\""));
+}

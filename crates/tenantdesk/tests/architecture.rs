@@ -62,7 +62,14 @@ fn crates_depend_only_on_what_their_boundary_allows() {
         // handlers, its wire shapes or the database directly.
         (
             "tenantdesk-console",
-            &["tenantdesk-api", "tenantdesk-wire", "serde_json", "utoipa", "sqlx", "reqwest"],
+            &[
+                "tenantdesk-api",
+                "tenantdesk-wire",
+                "serde_json",
+                "utoipa",
+                "sqlx",
+                "reqwest",
+            ],
         ),
         // The API knows nothing of the console.
         ("tenantdesk-api", &["tenantdesk-console", "askama"]),

@@ -46,6 +46,7 @@ impl UserReads for SqliteStore {
                         "SELECT ",
                         user_columns!(),
                         " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
+                        " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
                         " ORDER BY ",
                         $column,
                         " ",
@@ -58,6 +59,7 @@ impl UserReads for SqliteStore {
                         "SELECT ",
                         user_columns!(),
                         " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
+                        " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
                         " AND (",
                         $column,
                         ", id) ",
@@ -85,6 +87,8 @@ impl UserReads for SqliteStore {
             .bind(scope.customer.to_string())
             .bind(scope.partner.to_string())
             .bind(query.state.as_str());
+        let search = query.search.as_deref().map(str::to_ascii_lowercase);
+        q = q.bind(search.clone()).bind(search.clone()).bind(search);
         if let Some(cursor) = &query.after {
             q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
         }
