@@ -2,6 +2,8 @@
 //! role, the cross-site guard, replayed forms, and what a page may show (a password once, on a
 //! `no-store` page). Real-browser tests are in `crates/tenantdesk/tests/browser.rs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use axum::Router;
