@@ -59,7 +59,8 @@ pub async fn list(app: &App, partner: PartnerId) -> Result<Vec<AgentAccount>, Er
     Ok(app.store().agents(partner).await?)
 }
 
-/// Gives an agent of `partner` a new one-time password; its sessions end.
+/// Gives an agent of `partner` a new one-time password; its sessions end and its failed sign-ins
+/// are forgotten (a reset unlocks it).
 pub async fn reset_password(app: &App, partner: PartnerId, upn: &str) -> Result<WithPassword, Error> {
     let mut agent = agent_of(app, partner, upn).await?;
     let now = app.now();
@@ -68,6 +69,8 @@ pub async fn reset_password(app: &App, partner: PartnerId, upn: &str) -> Result<
     let mut tx = app.store().begin().await?;
     tx.set_agent_password(agent.id, &hash, true, now).await?;
     tx.delete_agent_sessions(agent.id).await?;
+    // A reset is how an administrator unlocks an agent locked out by failed sign-ins.
+    clear_failures(tx.as_mut(), &agent).await?;
     tx.insert_audit(&admin_record(&agent, Operation::ResetAgentPassword, now))
         .await?;
     tx.commit().await?;
@@ -83,10 +86,18 @@ pub async fn remove(app: &App, partner: PartnerId, upn: &str) -> Result<AgentAcc
     if !tx.delete_agent(agent.id).await? {
         return Err(no_such_agent(partner, upn));
     }
+    clear_failures(tx.as_mut(), &agent).await?;
     tx.insert_audit(&admin_record(&agent, Operation::RemoveAgent, app.now()))
         .await?;
     tx.commit().await?;
     Ok(agent)
+}
+
+async fn clear_failures(tx: &mut dyn tenantdesk_store::Tx, agent: &AgentAccount) -> Result<(), Error> {
+    if let Some(subject) = crate::sessions::username_subject(agent.upn.as_str()) {
+        tx.clear_sign_in_failures(&subject).await?;
+    }
+    Ok(())
 }
 
 async fn agent_of(app: &App, partner: PartnerId, upn: &str) -> Result<AgentAccount, Error> {

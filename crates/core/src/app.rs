@@ -48,6 +48,8 @@ struct Inner {
     passwords: PasswordHasher,
     clock: Arc<dyn Clock>,
     config: Config,
+    /// The hash an unknown username's password is checked against, made on first use.
+    unknown_user_hash: tokio::sync::OnceCell<String>,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             passwords,
             clock,
             config,
+            unknown_user_hash: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -80,6 +83,11 @@ impl App {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// The hash an unknown username's password is checked against (see `sessions`).
+    pub(crate) fn unknown_user_hash(&self) -> &tokio::sync::OnceCell<String> {
+        &self.0.unknown_user_hash
     }
 
     /// Now, by the application's clock.

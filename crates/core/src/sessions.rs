@@ -5,9 +5,10 @@
 //! Sessions end after [`IDLE`] without use or [`ABSOLUTE`] after sign-in, at sign-out, and when the
 //! agent is removed or its password changes. Failed sign-ins are counted per agent and per client
 //! address ([`SignInPolicy`]): past a few, every failure is answered more slowly; past more, sign-ins
-//! are refused for a while. Every sign-in, failure, lock-out and sign-out of a known agent is
-//! audited in its partner's log; a wrong username leaves no record (it names no partner) but counts
-//! against the address.
+//! are refused for a while. Failures are counted against the username whether an agent has it or
+//! not, so a lock-out does not tell which usernames exist. Every sign-in, failure, lock-out and
+//! sign-out of a known agent is audited in its partner's log; a wrong username leaves no record (it
+//! names no partner).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -16,8 +17,7 @@ use std::time::Duration;
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
-use tenantdesk_domain::{AgentAccount, AuditRecord, Operation, Outcome, Password};
-use tokio::sync::OnceCell;
+use tenantdesk_domain::{AgentAccount, AuditRecord, Operation, Outcome, Password, UserPrincipalName};
 
 use crate::{App, Caller, Error, RequestIds};
 
@@ -39,7 +39,7 @@ pub struct SignInPolicy {
     pub delay_step: Duration,
     /// The slowest a failure is answered.
     pub max_delay: Duration,
-    /// Failures of one agent after which its sign-ins are refused for `lock_for`.
+    /// Failures of one username after which its sign-ins are refused for `lock_for`.
     pub lock_after: u32,
     /// Failures from one client address after which its sign-ins are refused for `lock_for`.
     pub address_lock_after: u32,
@@ -142,9 +142,13 @@ impl From<tenantdesk_store::StoreError> for SignInError {
     }
 }
 
-/// What failed sign-ins are counted against.
-fn agent_subject(agent: &AgentAccount) -> String {
-    format!("agent:{}", agent.id)
+/// What failed sign-ins of a username are counted against: the username itself, whether an agent
+/// has it or not, so that a lock-out does not tell which usernames exist. A username that is no
+/// UPN at all cannot be an agent's and is counted against the address only.
+pub(crate) fn username_subject(username: &str) -> Option<String> {
+    UserPrincipalName::parse(username)
+        .ok()
+        .map(|upn| format!("upn:{}", upn.normalized()))
 }
 
 /// A client address as failures are counted: IPv6 addresses by their /64, as one host has them.
@@ -173,10 +177,8 @@ pub async fn sign_in(
     let agent = app.store().agent(username.trim()).await?;
     let address = address.map(address_subject);
 
-    let mut subjects: Vec<String> = address.iter().cloned().collect();
-    if let Some(agent) = &agent {
-        subjects.push(agent_subject(agent));
-    }
+    let username_subject = username_subject(username);
+    let subjects: Vec<String> = address.into_iter().chain(username_subject.clone()).collect();
     for subject in &subjects {
         if let Some(failures) = app.store().sign_in_failures(subject).await?
             && let Some(until) = failures.locked_until.filter(|until| *until > now)
@@ -206,7 +208,9 @@ pub async fn sign_in(
         Some(agent) if correct => {
             let token = SessionToken::generate();
             let mut tx = app.store().begin().await?;
-            tx.clear_sign_in_failures(&agent_subject(&agent)).await?;
+            if let Some(subject) = &username_subject {
+                tx.clear_sign_in_failures(subject).await?;
+            }
             tx.insert_session(&token.id_hash(), agent.id, now).await?;
             tx.insert_audit(&audit(&agent, Operation::AgentSignIn, Outcome::Success, ids, now))
                 .await?;
@@ -237,7 +241,7 @@ async fn failed(
     let mut tx = app.store().begin().await?;
     for subject in subjects {
         let counted = tx.count_sign_in_failure(subject, now, now - policy.window).await?;
-        let limit = if subject.starts_with("agent:") {
+        let limit = if subject.starts_with("upn:") {
             policy.lock_after
         } else {
             policy.address_lock_after
@@ -272,13 +276,13 @@ async fn failed(
     Ok(SignInError::Incorrect)
 }
 
-/// A hash no password is checked against successfully in practice, with the configured cost.
+/// A hash no password is checked against successfully in practice, made once per application
+/// with its configured cost (so an unknown username costs what a known one does).
 async fn unknown_user_hash(app: &App) -> Result<String, Error> {
-    static HASH: OnceCell<String> = OnceCell::const_new();
-    let hash = HASH
+    let hash = app
+        .unknown_user_hash()
         .get_or_try_init(|| async {
-            let upn = tenantdesk_domain::UserPrincipalName::parse("nobody@tenantdesk.invalid")
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let upn = UserPrincipalName::parse("nobody@tenantdesk.invalid").map_err(|e| anyhow::anyhow!("{e}"))?;
             app.passwords().hash(&Password::generate(&upn)).await
         })
         .await?;
@@ -396,11 +400,14 @@ pub async fn change_password(
     Ok(SignedIn { session, token })
 }
 
-/// Forgets the sessions past their idle or absolute limit (the purge's housekeeping).
+/// Forgets the sessions past their idle or absolute limit, and failed sign-ins that no longer
+/// count nor lock (the purge's housekeeping).
 pub(crate) async fn forget_expired(app: &App) -> Result<u64, Error> {
     let now = app.now();
     let mut tx = app.store().begin().await?;
     let forgotten = tx.delete_sessions_before(now - IDLE, now - ABSOLUTE).await?;
+    tx.delete_sign_in_failures_before(now - app.config().sign_in.window, now)
+        .await?;
     tx.commit().await?;
     Ok(forgotten)
 }

@@ -229,7 +229,7 @@ pub trait IdempotencyWrites: Send {
 /// Reads of the console's agents, their sessions and failed sign-ins.
 #[async_trait]
 pub trait AgentReads: Send + Sync {
-    /// The agent whose UPN is `upn` (any case), of whichever partner.
+    /// The agent whose UPN is `upn` (in any ASCII case, as UPNs are compared), of whichever partner.
     async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>>;
 
     /// The agents of `partner`, by UPN.
@@ -296,6 +296,14 @@ pub trait AgentWrites: Send {
 
     /// Forgets the failed sign-ins counted against `subject`.
     async fn clear_sign_in_failures(&mut self, subject: &str) -> Result<()>;
+
+    /// Forgets the failed sign-ins whose last failure was before `last_failure_cutoff` and whose
+    /// lock, if any, ended before `lock_cutoff`; returns how many subjects it forgot.
+    async fn delete_sign_in_failures_before(
+        &mut self,
+        last_failure_cutoff: DateTime<Utc>,
+        lock_cutoff: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// How to connect to a database server.

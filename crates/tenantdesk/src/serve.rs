@@ -52,6 +52,12 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             "try:\n  curl -s -H \"Authorization: Bearer {}\" {url}/v1/customers/{cid}/users",
             token
         )?;
+        writeln!(out, "web console: {url}/")?;
+        writeln!(out, "  username: {}", demo.agent.upn)?;
+        match &demo.one_time_password {
+            Some(password) => writeln!(out, "  one-time password: {}", password.expose())?,
+            None => writeln!(out, "  password: (the password you set)")?,
+        }
     }
     out.flush()?;
     drop(out);

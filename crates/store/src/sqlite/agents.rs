@@ -41,7 +41,7 @@ impl AgentReads for SqliteStore {
     async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>> {
         let sql = concat!("SELECT ", agent_columns!(), " FROM agents a WHERE a.upn_lower = ?");
         let row = sqlx::query(sql)
-            .bind(upn.to_lowercase())
+            .bind(upn.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await
             .map_err(translate)?;
@@ -245,5 +245,21 @@ impl AgentWrites for SqliteTx {
             .await
             .map_err(translate)?;
         Ok(())
+    }
+
+    async fn delete_sign_in_failures_before(
+        &mut self,
+        last_failure_cutoff: DateTime<Utc>,
+        lock_cutoff: DateTime<Utc>,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sign_in_failures WHERE last_failure_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+        )
+        .bind(millis(last_failure_cutoff))
+        .bind(millis(lock_cutoff))
+        .execute(&mut *self.0)
+        .await
+        .map_err(translate)?;
+        Ok(done.rows_affected())
     }
 }

@@ -66,4 +66,8 @@ conformance_tests!(
     only_argon2id_hashes_are_stored,
     role_memberships_follow_the_user_life_cycle,
     audit_records_are_found_by_filter_newest_first,
+    agents_round_trip_with_unique_upns_across_partners,
+    sessions_are_found_by_hash_touched_and_ended,
+    sessions_past_their_limits_are_forgotten,
+    failed_sign_ins_are_counted_in_a_window_and_locked,
 );
