@@ -74,7 +74,11 @@ impl UsersPage {
         } else {
             "asc"
         };
-        format!("/customers/{}/users?sort={column}&order={order}", self.customer.id)
+        format!(
+            "/customers/{}/users?search={}&sort={column}&order={order}",
+            self.customer.id,
+            forms::url_encode(&self.search)
+        )
     }
 
     /// `aria-sort` of `column`'s header.
