@@ -126,7 +126,7 @@ pub async fn restorable(app: &App, agent: &SignedIn, customer: &Customer) -> Res
         limit: DELETED_SHOWN,
     };
     let page = users::list(app, &agent.caller(RequestIds::generate()), customer.id, query).await?;
-    let now = chrono::Utc::now();
+    let now = app.now();
     Ok(page.users.into_iter().filter(|u| u.restorable(now)).collect())
 }
 
@@ -156,19 +156,18 @@ pub async fn list(
         limit: PAGE_SIZE,
     };
     let loaded = async {
-        let page = users::list(&app, &agent.caller(RequestIds::generate()), customer.id, user_query).await?;
-        let mut rows = Vec::with_capacity(page.users.len());
-        for user in page.users {
-            let names: Vec<&str> = role_names(&app, &agent, &customer, &user)
-                .await?
-                .iter()
-                .map(|r| r.name)
-                .collect();
-            rows.push(Row {
-                roles: names.join(", "),
+        let caller = agent.caller(RequestIds::generate());
+        let page = users::list(&app, &caller, customer.id, user_query).await?;
+        let roles = roles::of_users(&app, &caller, customer.id, &page.users).await?;
+        let rows = page
+            .users
+            .into_iter()
+            .zip(roles)
+            .map(|(user, roles)| Row {
+                roles: roles.iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
                 user,
-            });
-        }
+            })
+            .collect();
         let deleted = restorable(&app, &agent, &customer).await?.len();
         Ok::<_, Error>((rows, page.next, deleted))
     };

@@ -775,7 +775,10 @@ async fn search_sort_and_pages_live_in_the_url() {
     let searched = c.get(&format!("{}?search=U1", c.users()), &admin).await;
     assert_eq!(searched.body.matches("@contoso.onmicrosoft.com</td>").count(), 10);
     assert!(searched.body.contains("value=\"U1\""), "the search stays in its box");
-    assert!(searched.body.contains("?search=U1&#38;sort=username"), "sorting keeps the search");
+    assert!(
+        searched.body.contains("?search=U1&#38;sort=username"),
+        "sorting keeps the search"
+    );
     let sorted = c.get(&format!("{}?sort=username&order=desc", c.users()), &admin).await;
     let first_row = sorted.body.find("u21@contoso").unwrap();
     assert!(first_row < sorted.body.find("u20@contoso").unwrap());

@@ -2,8 +2,8 @@
 //! users and the console's admin agent, created on first start and found again on later starts.
 
 use tenantdesk_domain::{
-    AgentAccount, AgentRole, CompanyName, Customer, CustomerId, DisplayName, DomainName, PartnerId, Password, PersonName, PortalDomain,
-    Principal, UsageLocation, UserPrincipalName,
+    AgentAccount, AgentRole, CompanyName, Customer, CustomerId, DisplayName, DomainName, PartnerId, Password,
+    PersonName, PortalDomain, Principal, UsageLocation, UserPrincipalName,
 };
 
 use crate::customers::NewCustomer;

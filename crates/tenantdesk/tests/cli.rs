@@ -285,8 +285,15 @@ async fn agent_commands_hand_out_one_time_passwords_that_sign_in() {
     let table = stdout_of(&agent(&["list"]));
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("UPN") && lines[0].contains("ROLE"), "{table}");
-    assert!(lines[1].starts_with("Ana@Fabrikam.com") && lines[1].split_whitespace().collect::<Vec<_>>()[1..3] == ["admin-agent", "one-time"], "{table}");
-    assert!(lines[2].starts_with("ben@fabrikam.com") && lines[2].contains("helpdesk-agent"), "{table}");
+    assert!(
+        lines[1].starts_with("Ana@Fabrikam.com")
+            && lines[1].split_whitespace().collect::<Vec<_>>()[1..3] == ["admin-agent", "one-time"],
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("ben@fabrikam.com") && lines[2].contains("helpdesk-agent"),
+        "{table}"
+    );
     let listed: serde_json::Value = serde_json::from_str(&stdout_of(&agent(&["--json", "list"]))).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert_eq!(listed[1]["id"], ben["id"]);
@@ -315,10 +322,19 @@ async fn agent_commands_hand_out_one_time_passwords_that_sign_in() {
 
     let other = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Northwind"]));
     let failures: [(&[&str], &str); 5] = [
-        (&["new", "--upn", "ana@FABRIKAM.com", "--role", "sales-agent"], "another agent already has"),
-        (&["new", "--upn", "carl@fabrikam.com", "--role", "global-admin"], "unknown role"),
+        (
+            &["new", "--upn", "ana@FABRIKAM.com", "--role", "sales-agent"],
+            "another agent already has",
+        ),
+        (
+            &["new", "--upn", "carl@fabrikam.com", "--role", "global-admin"],
+            "unknown role",
+        ),
         (&["new", "--upn", "not a upn", "--role", "sales-agent"], "upn"),
-        (&["remove", "--upn", "ben@fabrikam.com"], "has no agent 'ben@fabrikam.com'"),
+        (
+            &["remove", "--upn", "ben@fabrikam.com"],
+            "has no agent 'ben@fabrikam.com'",
+        ),
         (&["reset-password", "--upn", "nobody@fabrikam.com"], "has no agent"),
     ];
     for (args, message) in failures {
@@ -336,7 +352,15 @@ async fn agent_commands_hand_out_one_time_passwords_that_sign_in() {
     // Another partner cannot reach Ana.
     let output = tenantdesk(
         data,
-        &["agent", "remove", "--partner", &other, "--upn", "ana@fabrikam.com", "--yes"],
+        &[
+            "agent",
+            "remove",
+            "--partner",
+            &other,
+            "--upn",
+            "ana@fabrikam.com",
+            "--yes",
+        ],
     );
     assert!(!output.status.success());
     sign_in(&url, "ana@fabrikam.com", &password).await.unwrap();
@@ -350,7 +374,16 @@ fn agent_remove_asks_first_on_a_terminal() {
     let upn = "ana@fabrikam.com";
     stdout_of(&tenantdesk(
         data,
-        &["agent", "new", "--partner", &partner, "--upn", upn, "--role", "sales-agent"],
+        &[
+            "agent",
+            "new",
+            "--partner",
+            &partner,
+            "--upn",
+            upn,
+            "--role",
+            "sales-agent",
+        ],
     ));
     let remove = |answer: &str| {
         let command = format!(
@@ -370,11 +403,18 @@ fn agent_remove_asks_first_on_a_terminal() {
     };
     let declined = remove("n");
     let screen = String::from_utf8_lossy(&declined.stdout);
-    assert!(screen.contains("Remove the agent ana@fabrikam.com?") && screen.contains("[y/N]"), "{screen}");
+    assert!(
+        screen.contains("Remove the agent ana@fabrikam.com?") && screen.contains("[y/N]"),
+        "{screen}"
+    );
     assert!(!declined.status.success());
     assert!(stdout_of(&tenantdesk(data, &["agent", "list", "--partner", &partner])).contains(upn));
     let confirmed = remove("y");
-    assert!(confirmed.status.success(), "{}", String::from_utf8_lossy(&confirmed.stdout));
+    assert!(
+        confirmed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirmed.stdout)
+    );
     assert!(!stdout_of(&tenantdesk(data, &["agent", "list", "--partner", &partner])).contains(upn));
 }
 
@@ -1134,8 +1174,14 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
             "admin-agent",
         ],
     ));
-    let session = sign_in(&sqlite, "agent@fabrikam.example", one_time.trim()).await.unwrap();
-    assert!(sign_in(&sqlite, "agent@fabrikam.example", "Wrong-Password-1").await.is_err());
+    let session = sign_in(&sqlite, "agent@fabrikam.example", one_time.trim())
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&sqlite, "agent@fabrikam.example", "Wrong-Password-1")
+            .await
+            .is_err()
+    );
     // A mistyped source is refused, not copied as an empty database.
     let missing = format!("sqlite://{}", cwd.path().join("no-such.db").display());
     let refused = tenantdesk(&data, &["--database", &missing, "copy", "--to", &target.url]);
@@ -1157,7 +1203,10 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
     // The agent's session and password came along; so did its failed sign-in.
     let pg_app = app_on(&target.url).await;
     let session = tenantdesk_core::sessions::SessionToken::from_cookie(&session);
-    let resumed = tenantdesk_core::sessions::resume(&pg_app, &session).await.unwrap().unwrap();
+    let resumed = tenantdesk_core::sessions::resume(&pg_app, &session)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(resumed.agent.upn.as_str(), "agent@fabrikam.example");
     assert_eq!(
         pg_app
@@ -1169,7 +1218,9 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
             .failures,
         1
     );
-    sign_in(&target.url, "agent@fabrikam.example", one_time.trim()).await.unwrap();
+    sign_in(&target.url, "agent@fabrikam.example", one_time.trim())
+        .await
+        .unwrap();
     let again = tenantdesk(&data, &["copy", "--to", &target.url]);
     assert!(
         !again.status.success(),

@@ -37,9 +37,15 @@ async fn agents_are_created_once_per_upn_and_listed_by_partner() {
     let wrong_partner = agents::reset_password(&t.app, other, "ana@fabrikam.example")
         .await
         .unwrap_err();
-    assert!(matches!(&wrong_partner, Error::Invalid(p) if p[0].field == "upn"), "{wrong_partner:?}");
+    assert!(
+        matches!(&wrong_partner, Error::Invalid(p) if p[0].field == "upn"),
+        "{wrong_partner:?}"
+    );
     let no_partner = agents::list(&t.app, PartnerId::new()).await.unwrap_err();
-    assert!(matches!(&no_partner, Error::Invalid(p) if p[0].field == "partner"), "{no_partner:?}");
+    assert!(
+        matches!(&no_partner, Error::Invalid(p) if p[0].field == "partner"),
+        "{no_partner:?}"
+    );
     let wrong_partner = agents::remove(&t.app, other, "ana@fabrikam.example").await.unwrap_err();
     assert!(matches!(&wrong_partner, Error::Invalid(p) if p[0].field == "upn"));
     assert!(t.app.store().agent("ana@fabrikam.example").await.unwrap().is_some());

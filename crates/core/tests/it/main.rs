@@ -105,4 +105,3 @@ fn stored(agent: &AgentAccount) -> AgentAccount {
 fn ids() -> RequestIds {
     RequestIds::generate()
 }
-

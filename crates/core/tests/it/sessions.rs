@@ -175,7 +175,9 @@ async fn a_client_address_is_locked_out_after_failures_with_any_username() {
     // Another host of the same /64 counts as the same client.
     assert_locked_out(sign_in_from(&t, "guess@fabrikam.example", "Wrong-Password-1", "2001:db8:1:2::9").await);
     assert_locked_out(sign_in_from(&t, ANA, ana.password.expose(), here).await);
-    sign_in_from(&t, ANA, ana.password.expose(), "2001:db8:1:3::7").await.unwrap();
+    sign_in_from(&t, ANA, ana.password.expose(), "2001:db8:1:3::7")
+        .await
+        .unwrap();
     sign_in_from(&t, ANA, ana.password.expose(), "192.0.2.7").await.unwrap();
 
     t.clock.advance(t.app.config().sign_in.lock_for + TimeDelta::seconds(1));
@@ -220,10 +222,24 @@ async fn the_purge_forgets_expired_sessions_and_stale_failures() {
     let ana = t.agent(ANA, AgentRole::AdminAgent).await;
     let SignedIn { token, .. } = sign_in(&t, ANA, ana.password.expose()).await.unwrap();
     assert_incorrect(sign_in(&t, "bob@fabrikam.example", "Wrong-Password-1").await);
-    assert!(t.app.store().sign_in_failures("upn:bob@fabrikam.example").await.unwrap().is_some());
+    assert!(
+        t.app
+            .store()
+            .sign_in_failures("upn:bob@fabrikam.example")
+            .await
+            .unwrap()
+            .is_some()
+    );
     t.clock.advance(IDLE + TimeDelta::minutes(1));
     purge::purge_once(&t.app, 30).await.unwrap();
-    assert!(t.app.store().sign_in_failures("upn:bob@fabrikam.example").await.unwrap().is_none());
+    assert!(
+        t.app
+            .store()
+            .sign_in_failures("upn:bob@fabrikam.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Nothing left to resume, even with the clock turned back.
     t.clock.advance(-IDLE);
     assert!(!resumes(&t, &token).await);
@@ -329,7 +345,11 @@ async fn a_reset_password_or_a_removed_agent_ends_its_sessions() {
         .collect();
     assert_eq!(
         admin,
-        [Operation::CreateAgent, Operation::ResetAgentPassword, Operation::RemoveAgent]
+        [
+            Operation::CreateAgent,
+            Operation::ResetAgentPassword,
+            Operation::RemoveAgent
+        ]
     );
 }
 
@@ -344,7 +364,9 @@ async fn no_password_or_session_token_is_stored_or_audited() {
         .await
         .unwrap();
     let again = sign_in(&t, ANA, NEW_PASSWORD).await.unwrap();
-    let reset = tenantdesk_core::agents::reset_password(&t.app, t.partner, ANA).await.unwrap();
+    let reset = tenantdesk_core::agents::reset_password(&t.app, t.partner, ANA)
+        .await
+        .unwrap();
     let last = sign_in(&t, ANA, reset.password.expose()).await.unwrap();
     sessions::sign_out(&t.app, &again.session, &ids()).await.unwrap();
 
@@ -362,7 +384,10 @@ async fn no_password_or_session_token_is_stored_or_audited() {
     assert!(records.contains("AgentSignIn"), "{records}");
     for secret in secrets {
         assert!(!records.contains(secret), "{secret} in the audit log");
-        assert!(!format!("{first:?}{last:?}").contains(secret), "{secret} in a Debug output");
+        assert!(
+            !format!("{first:?}{last:?}").contains(secret),
+            "{secret} in a Debug output"
+        );
     }
 
     // The database's files, journal included, hold none of them.

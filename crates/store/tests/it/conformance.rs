@@ -2,8 +2,9 @@
 
 use chrono::{TimeDelta, Utc};
 use tenantdesk_domain::{
-    AgentAccount, AgentRole, AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Operation, Outcome, Partner, PartnerId,
-    PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    AgentAccount, AgentRole, AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Operation,
+    Outcome, Partner, PartnerId, PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName,
+    UserState,
 };
 use tenantdesk_store::{
     AuditQuery, Conflict, CustomerScope, IdempotencyKey, SignInFailures, SortField, Store, StoredResponse, UserCursor,
@@ -466,6 +467,16 @@ pub async fn role_memberships_follow_the_user_life_cycle(store: &dyn Store) {
     };
     assert!(store.user_roles(other_partner, users[0].id).await.unwrap().is_empty());
 
+    // A page's roles in one query, scoped like the rest.
+    let page: Vec<UserId> = users.iter().take(2).map(|u| u.id).collect();
+    let mut pairs = store.roles_of_users(scope, &page).await.unwrap();
+    pairs.sort();
+    let mut want = vec![(users[0].id, admin), (users[0].id, helpdesk), (users[1].id, helpdesk)];
+    want.sort();
+    assert_eq!(pairs, want);
+    assert!(store.roles_of_users(other_partner, &page).await.unwrap().is_empty());
+    assert!(store.roles_of_users(scope, &[]).await.unwrap().is_empty());
+
     // Members page by user id.
     let first = store.role_members(scope, helpdesk, None, 3).await.unwrap();
     let rest = store
@@ -659,7 +670,10 @@ pub async fn agents_round_trip_with_unique_upns_across_partners(store: &dyn Stor
     let (p, q) = (partner(store).await, partner(store).await);
     let ana = agent_value(p, "Ana.Admin@Fabrikam.example", AgentRole::AdminAgent);
     insert_agent(store, &ana, HASH).await.unwrap();
-    assert_eq!(store.agent("ana.admin@fabrikam.example").await.unwrap(), Some(ana.clone()));
+    assert_eq!(
+        store.agent("ana.admin@fabrikam.example").await.unwrap(),
+        Some(ana.clone())
+    );
     assert_eq!(
         store.agent("ANA.ADMIN@FABRIKAM.EXAMPLE").await.unwrap(),
         Some(ana.clone()),
@@ -713,8 +727,15 @@ pub async fn agents_round_trip_with_unique_upns_across_partners(store: &dyn Stor
             ..ana.clone()
         }
     );
-    assert_eq!(store.agent_password_hash(ana.id).await.unwrap().as_deref(), Some(other_hash));
-    assert_eq!(store.agent_password_hash(ben.id).await.unwrap().as_deref(), Some(HASH), "only hers");
+    assert_eq!(
+        store.agent_password_hash(ana.id).await.unwrap().as_deref(),
+        Some(other_hash)
+    );
+    assert_eq!(
+        store.agent_password_hash(ben.id).await.unwrap().as_deref(),
+        Some(HASH),
+        "only hers"
+    );
 
     // Removed, its UPN is free again.
     let mut tx = store.begin().await.unwrap();
@@ -723,9 +744,13 @@ pub async fn agents_round_trip_with_unique_upns_across_partners(store: &dyn Stor
     tx.commit().await.unwrap();
     assert_eq!(store.agent(ana.upn.as_str()).await.unwrap(), None);
     assert_eq!(store.agent_password_hash(ana.id).await.unwrap(), None);
-    insert_agent(store, &agent_value(q, "ana.admin@fabrikam.example", AgentRole::SalesAgent), HASH)
-        .await
-        .unwrap();
+    insert_agent(
+        store,
+        &agent_value(q, "ana.admin@fabrikam.example", AgentRole::SalesAgent),
+        HASH,
+    )
+    .await
+    .unwrap();
 }
 
 pub async fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
@@ -751,7 +776,11 @@ pub async fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
     let read = store.session("hash-a1").await.unwrap().unwrap();
     assert_eq!(read.agent, ana);
     assert_eq!((read.created_at, read.last_seen_at), (start, start));
-    assert_eq!(store.session("HASH-A1").await.unwrap(), None, "a hash is matched exactly");
+    assert_eq!(
+        store.session("HASH-A1").await.unwrap(),
+        None,
+        "a hash is matched exactly"
+    );
     assert_eq!(store.session("nothing").await.unwrap(), None);
 
     // Touching moves its last use only.
@@ -767,7 +796,15 @@ pub async fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     tx.set_agent_password(ana.id, HASH, false, later).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(!store.session("hash-a1").await.unwrap().unwrap().agent.must_change_password);
+    assert!(
+        !store
+            .session("hash-a1")
+            .await
+            .unwrap()
+            .unwrap()
+            .agent
+            .must_change_password
+    );
 
     // One ends; then every one of an agent; then the agent with its last sessions.
     let mut tx = store.begin().await.unwrap();
@@ -783,7 +820,10 @@ pub async fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
     tx.commit().await.unwrap();
     assert_eq!(store.session("hash-a1").await.unwrap(), None);
     assert_eq!(store.session("hash-a3").await.unwrap(), None);
-    assert!(store.session("hash-b1").await.unwrap().is_some(), "another agent's stays");
+    assert!(
+        store.session("hash-b1").await.unwrap().is_some(),
+        "another agent's stays"
+    );
 
     let mut tx = store.begin().await.unwrap();
     tx.insert_session("hash-b2", ben.id, start).await.unwrap();
@@ -851,11 +891,12 @@ pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Stor
             }
         );
     }
-    assert_eq!(count("address:192.0.2.7", start).await.failures, 1, "each subject apart");
     assert_eq!(
-        store.sign_in_failures("agent:1").await.unwrap().unwrap().failures,
-        3
+        count("address:192.0.2.7", start).await.failures,
+        1,
+        "each subject apart"
     );
+    assert_eq!(store.sign_in_failures("agent:1").await.unwrap().unwrap().failures, 3);
 
     // Locked: the count goes on, the lock stays until it is cleared.
     let until = start + TimeDelta::minutes(25);
@@ -885,7 +926,12 @@ pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Stor
     tx.commit().await.unwrap();
     assert_eq!(store.sign_in_failures("agent:1").await.unwrap(), None);
     assert_eq!(
-        store.sign_in_failures("address:192.0.2.7").await.unwrap().unwrap().failures,
+        store
+            .sign_in_failures("address:192.0.2.7")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
         1,
         "another subject's count stays"
     );
@@ -897,8 +943,12 @@ pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Stor
     tx.count_sign_in_failure("recent", later, later - window).await.unwrap();
     tx.count_sign_in_failure("locked", start, start - window).await.unwrap();
     tx.lock_sign_in("locked", later + TimeDelta::minutes(1)).await.unwrap();
-    tx.count_sign_in_failure("was-locked", start, start - window).await.unwrap();
-    tx.lock_sign_in("was-locked", start + TimeDelta::minutes(15)).await.unwrap();
+    tx.count_sign_in_failure("was-locked", start, start - window)
+        .await
+        .unwrap();
+    tx.lock_sign_in("was-locked", start + TimeDelta::minutes(15))
+        .await
+        .unwrap();
     assert_eq!(
         tx.delete_sign_in_failures_before(later - window, later).await.unwrap(),
         3,
@@ -912,6 +962,10 @@ pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Stor
         ("recent", true),
         ("locked", true),
     ] {
-        assert_eq!(store.sign_in_failures(subject).await.unwrap().is_some(), kept, "{subject}");
+        assert_eq!(
+            store.sign_in_failures(subject).await.unwrap().is_some(),
+            kept,
+            "{subject}"
+        );
     }
 }
