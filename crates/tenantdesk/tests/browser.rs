@@ -32,7 +32,7 @@ const DOMAIN: &str = "contoso.onmicrosoft.com";
 /// The password every agent chooses at its first sign-in.
 const AGENT_PASSWORD: &str = "Harbour-Lights-42";
 /// The heading of the sign-in page.
-const SIGN_IN: &str = "Sign in to tenantdesk";
+const SIGN_IN: &str = "Sign in";
 
 /// The service, with the console beside the API, served in-process on a free port.
 struct Console {
