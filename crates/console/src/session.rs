@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, State};
+use axum::extract::{ConnectInfo, Form, FromRequest as _, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -193,8 +193,6 @@ pub async fn sign_in(State(app): State<App>, request: axum::extract::Request) ->
         }
     }
 }
-
-use axum::extract::FromRequest as _;
 
 #[derive(Template)]
 #[template(path = "password.html")]
