@@ -341,17 +341,7 @@ fn new_user(form: &UserForm, typed_password: &str) -> Input<NewUser> {
         v.check("displayName", DisplayName::parse(&form.display_name))
     };
     let usage_location = v.check("usageLocation", UsageLocation::parse(&form.usage_location));
-    let mut roles = Vec::new();
-    for id in &form.roles {
-        match id.parse().ok().and_then(DirectoryRole::find) {
-            Some(role) if !roles.contains(&role.id) => roles.push(role.id),
-            Some(_) => {}
-            None => v.push(FieldError::new(
-                "directoryRoleIds",
-                format!("'{id}' is not a directory role"),
-            )),
-        }
-    }
+    let roles = users::directory_roles(form.roles.iter().map(String::as_str), "directoryRoleIds", &mut v);
     let password = match (&upn, form.generate_password) {
         (Some(upn), false) => v
             .check("passwordProfile.password", Password::parse(typed_password, upn))
