@@ -29,5 +29,5 @@ mod state;
 pub mod users;
 
 pub use error::AppError;
-pub use http::{router, serve};
+pub use http::{router, serve, serve_router};
 pub use state::{ApiState, Limits};

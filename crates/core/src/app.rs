@@ -22,6 +22,8 @@ pub struct Config {
     pub hash_cost: HashCost,
     /// How often the background purge runs.
     pub purge_interval: Duration,
+    /// How failed console sign-ins are slowed and refused.
+    pub sign_in: crate::sessions::SignInPolicy,
 }
 
 impl Default for Config {
@@ -31,6 +33,7 @@ impl Default for Config {
             audit_retention_days: 365,
             hash_cost: HashCost::OWASP,
             purge_interval: Duration::from_secs(3600),
+            sign_in: crate::sessions::SignInPolicy::default(),
         }
     }
 }
@@ -45,6 +48,8 @@ struct Inner {
     passwords: PasswordHasher,
     clock: Arc<dyn Clock>,
     config: Config,
+    /// The hash an unknown username's password is checked against, made on first use.
+    unknown_user_hash: tokio::sync::OnceCell<String>,
 }
 
 impl App {
@@ -61,6 +66,7 @@ impl App {
             passwords,
             clock,
             config,
+            unknown_user_hash: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -77,6 +83,11 @@ impl App {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// The hash an unknown username's password is checked against (see `sessions`).
+    pub(crate) fn unknown_user_hash(&self) -> &tokio::sync::OnceCell<String> {
+        &self.0.unknown_user_hash
     }
 
     /// Now, by the application's clock.

@@ -1,15 +1,15 @@
-//! The demo data of `serve --demo`: a partner, the customer `contoso.onmicrosoft.com` and a few
-//! users, created on first start and found again on later starts.
+//! The demo data of `serve --demo`: a partner, the customer `contoso.onmicrosoft.com`, a few
+//! users and the console's admin agent, created on first start and found again on later starts.
 
 use tenantdesk_domain::{
-    AgentRole, CompanyName, Customer, CustomerId, DisplayName, DomainName, PartnerId, PersonName, PortalDomain,
-    Principal, UsageLocation, UserPrincipalName,
+    AgentAccount, AgentRole, CompanyName, Customer, CustomerId, DisplayName, DomainName, PartnerId, Password,
+    PersonName, PortalDomain, Principal, UsageLocation, UserPrincipalName,
 };
 
 use crate::customers::NewCustomer;
 use crate::tx::Answer;
 use crate::users::NewUser;
-use crate::{App, Caller, Error, RequestIds, admin, users};
+use crate::{App, Caller, Error, RequestIds, admin, agents, users};
 
 /// The demo's domain.
 pub const DEMO_DOMAIN: &str = "contoso.onmicrosoft.com";
@@ -25,6 +25,10 @@ pub struct Demo {
     pub partner: PartnerId,
     /// The demo customer.
     pub customer: Customer,
+    /// The demo admin agent of the console, [`DEMO_AGENT`].
+    pub agent: AgentAccount,
+    /// Its one-time password, fresh at every start until the agent sets its own; then `None`.
+    pub one_time_password: Option<Password>,
 }
 
 /// Creates the demo data unless it exists.
@@ -50,7 +54,34 @@ pub async fn ensure(app: &App) -> Result<Demo, Error> {
         }
         _ => seed(app).await?,
     };
-    Ok(Demo { partner, customer })
+    let (agent, one_time_password) = ensure_agent(app, partner).await?;
+    Ok(Demo {
+        partner,
+        customer,
+        agent,
+        one_time_password,
+    })
+}
+
+/// The demo admin agent: created on first start; while it still has a one-time password, given a
+/// fresh one (the last one was printed, and may have been lost with the terminal); left alone once
+/// it set its own.
+async fn ensure_agent(app: &App, partner: PartnerId) -> Result<(AgentAccount, Option<Password>), Error> {
+    let created = match app.store().agent(DEMO_AGENT).await? {
+        None => {
+            let upn = valid(UserPrincipalName::parse(DEMO_AGENT))?;
+            agents::create(app, partner, upn, AgentRole::AdminAgent).await?
+        }
+        Some(agent) if agent.partner != partner => {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "the demo agent {DEMO_AGENT} belongs to another partner ({})",
+                agent.partner
+            )));
+        }
+        Some(agent) if !agent.must_change_password => return Ok((agent, None)),
+        Some(_) => agents::reset_password(app, partner, DEMO_AGENT).await?,
+    };
+    Ok((created.agent, Some(created.password)))
 }
 
 /// A value the demo's constants make; they are all valid.

@@ -10,12 +10,14 @@
 //! Modules: [`users`] (create, get, list, update, reset a password, delete, restore), [`customers`],
 //! [`roles`] (directory roles and their members), [`audit`] (the audit log), [`import`] (the CSV
 //! upload and its data file), [`purge`] (users past their retention), [`admin`] (the administration
-//! commands' operations), [`demo`] (the data of `serve --demo`), [`idempotency`] (replay by request
+//! commands' operations), [`agents`] (the console's agent accounts), [`sessions`] (the console's
+//! sign-in and sessions), [`demo`] (the data of `serve --demo`), [`idempotency`] (replay by request
 //! id), [`passwords`] (Argon2id on blocking threads), [`clock`]; and, private, `app` ([`App`],
 //! [`Config`]), `caller` ([`Caller`], [`RequestIds`], authorization), `error` ([`Error`]) and `tx`
 //! ([`Pending`], [`Done`]).
 
 pub mod admin;
+pub mod agents;
 mod app;
 pub mod audit;
 mod caller;
@@ -28,6 +30,7 @@ pub mod import;
 pub mod passwords;
 pub mod purge;
 pub mod roles;
+pub mod sessions;
 mod tx;
 pub mod users;
 

@@ -95,6 +95,21 @@ impl PasswordHasher {
         .context("the password hashing task failed")?
     }
 
+    /// Whether `password` matches the PHC string `hash`, checked on a blocking thread (one per
+    /// core at a time, as hashes are): a sign-in costs what a hash costs.
+    pub async fn verify(&self, password: String, hash: String) -> anyhow::Result<bool> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .context("the password hasher was closed")?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify(&password, &hash)
+        })
+        .await
+        .context("the password checking task failed")
+    }
+
     /// Hashes several passwords at once, spread over the blocking pool (one per core at a time).
     pub async fn hash_all(&self, passwords: &[Password]) -> anyhow::Result<Vec<String>> {
         futures::future::try_join_all(passwords.iter().map(|p| self.hash(p))).await

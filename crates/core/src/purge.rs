@@ -14,7 +14,7 @@ const BATCH: u32 = 500;
 
 /// Runs one purge pass with a retention of `retention_days`; returns how many users it removed.
 /// Also forgets responses recorded for replay that are past the replay window, and audit records
-/// older than the configured audit retention.
+/// older than the configured audit retention, and console sessions past their limits.
 pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, Error> {
     let now = app.now();
     let cutoff = now - TimeDelta::days(i64::from(retention_days));
@@ -45,6 +45,7 @@ pub async fn purge_once(app: &App, retention_days: u32) -> Result<u64, Error> {
     tx.delete_audit_before(now - TimeDelta::days(i64::from(app.config().audit_retention_days)))
         .await?;
     tx.commit().await?;
+    crate::sessions::forget_expired(app).await?;
     Ok(purged)
 }
 

@@ -105,6 +105,24 @@ pub fn domain_problem(customer: &Customer, upn: &UserPrincipalName, field: &str)
     })
 }
 
+/// The directory roles a new user is to be a member of, each once, from their ids as given; an id
+/// that names no directory role is a problem of `field`.
+pub fn directory_roles<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+    field: &str,
+    v: &mut tenantdesk_domain::Validator,
+) -> Vec<DirectoryRoleId> {
+    let mut roles = Vec::new();
+    for id in ids {
+        match id.parse().ok().and_then(tenantdesk_domain::DirectoryRole::find) {
+            Some(role) if !roles.contains(&role.id) => roles.push(role.id),
+            Some(_) => {}
+            None => v.push(FieldError::new(field, format!("'{id}' is not a directory role"))),
+        }
+    }
+    roles
+}
+
 /// The user `id` if it is active; 404 otherwise.
 fn active(user: Option<User>) -> Result<User, Error> {
     match user {

@@ -28,11 +28,25 @@ pub enum Operation {
     AddDirectoryRoleMember,
     /// A user was removed from a directory role.
     RemoveDirectoryRoleMember,
+    /// An agent account was created.
+    CreateAgent,
+    /// An agent's password was reset by an administrator.
+    ResetAgentPassword,
+    /// An agent account was removed.
+    RemoveAgent,
+    /// An agent signed in to the console (a failure is a wrong password).
+    AgentSignIn,
+    /// An agent's sign-ins were refused for a while after repeated failures.
+    AgentLockedOut,
+    /// An agent signed out.
+    AgentSignOut,
+    /// An agent replaced its password.
+    ChangeAgentPassword,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 17] = [
         Self::CreateCustomer,
         Self::CreateCustomerUser,
         Self::UpdateCustomerUser,
@@ -43,6 +57,13 @@ impl Operation {
         Self::ImportCustomerUsers,
         Self::AddDirectoryRoleMember,
         Self::RemoveDirectoryRoleMember,
+        Self::CreateAgent,
+        Self::ResetAgentPassword,
+        Self::RemoveAgent,
+        Self::AgentSignIn,
+        Self::AgentLockedOut,
+        Self::AgentSignOut,
+        Self::ChangeAgentPassword,
     ];
 
     /// The operation named `value`.
@@ -55,6 +76,13 @@ impl Operation {
         match self {
             Self::CreateCustomer => "Customer",
             Self::AddDirectoryRoleMember | Self::RemoveDirectoryRoleMember => "DirectoryRoleMember",
+            Self::CreateAgent
+            | Self::ResetAgentPassword
+            | Self::RemoveAgent
+            | Self::AgentSignIn
+            | Self::AgentLockedOut
+            | Self::AgentSignOut
+            | Self::ChangeAgentPassword => "Agent",
             _ => "CustomerUser",
         }
     }
@@ -72,6 +100,13 @@ impl Operation {
             Self::ImportCustomerUsers => "ImportCustomerUsers",
             Self::AddDirectoryRoleMember => "AddDirectoryRoleMember",
             Self::RemoveDirectoryRoleMember => "RemoveDirectoryRoleMember",
+            Self::CreateAgent => "CreateAgent",
+            Self::ResetAgentPassword => "ResetAgentPassword",
+            Self::RemoveAgent => "RemoveAgent",
+            Self::AgentSignIn => "AgentSignIn",
+            Self::AgentLockedOut => "AgentLockedOut",
+            Self::AgentSignOut => "AgentSignOut",
+            Self::ChangeAgentPassword => "ChangeAgentPassword",
         }
     }
 }
@@ -125,7 +160,7 @@ impl AuditRecord {
 pub enum Outcome {
     /// It was done.
     Success,
-    /// It was refused (an authorization failure on a mutating route).
+    /// It was refused (an authorization failure on a mutating route, a wrong password at sign-in).
     Failure,
     /// A retry with the same `MS-RequestId` by the same caller was answered with the recorded
     /// response of the request that did it; nothing was done again.

@@ -7,9 +7,10 @@
 //!
 //! Modules: `ids`, `upn` (user principal names and domains), `location`, `names`, `password`,
 //! `customer` (customers, partners, portals), `user` (users and their life cycle), `directory_role`,
-//! `role` (agent roles, permissions, principals), `audit` (audit records) and `validation`
+//! `role` (agent roles, permissions, principals), `agent` (the console's agent accounts), `audit` (audit records) and `validation`
 //! (collecting field problems).
 
+mod agent;
 mod audit;
 mod customer;
 mod directory_role;
@@ -22,6 +23,7 @@ mod upn;
 mod user;
 mod validation;
 
+pub use agent::AgentAccount;
 pub use audit::{AuditRecord, Operation, Outcome};
 pub use customer::{Customer, Partner, PortalDomain};
 pub use directory_role::{DIRECTORY_ROLES, DirectoryRole};

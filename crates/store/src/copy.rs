@@ -108,6 +108,38 @@ const TABLES: &[(&str, &[Column])] = &[
             Text("actor"),
         ],
     ),
+    (
+        "agents",
+        &[
+            Id("id"),
+            Id("partner_id"),
+            Text("upn"),
+            Text("upn_lower"),
+            Text("role"),
+            Text("password_hash"),
+            Bool("must_change_password"),
+            Time("created_at"),
+            Time("password_changed_at"),
+        ],
+    ),
+    (
+        "agent_sessions",
+        &[
+            Text("id_hash"),
+            Id("agent_id"),
+            Time("created_at"),
+            Time("last_seen_at"),
+        ],
+    ),
+    (
+        "sign_in_failures",
+        &[
+            Text("subject"),
+            Int("failures"),
+            Time("last_failure_at"),
+            Time("locked_until"),
+        ],
+    ),
 ];
 
 fn corrupt(table: &str, column: &str, error: impl std::fmt::Display) -> StoreError {

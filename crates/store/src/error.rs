@@ -13,6 +13,8 @@ pub enum Conflict {
     RoleMember,
     /// A response was already recorded for this request.
     IdempotencyKey,
+    /// Another agent has this UPN.
+    AgentUpn,
     /// A row with this id exists.
     Id,
 }

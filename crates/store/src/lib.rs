@@ -1,7 +1,8 @@
 //! tenantdesk's storage boundary: the [`Store`] trait, the transaction primitives use cases are
 //! composed of ([`Tx`]), and its SQLite and PostgreSQL implementations.
 //!
-//! Both traits are split by feature (partners, customers, users, roles, audit, idempotency): a
+//! Both traits are split by feature (partners, customers, users, roles, audit, idempotency,
+//! agents): a
 //! `…Reads` trait that [`Store`] extends and a `…Writes` trait that [`Tx`] extends, each
 //! implemented in the feature's file of `sqlite/` and `postgres/`. Their methods are callable on
 //! `&dyn Store` and `Box<dyn Tx>` without importing the feature traits; on a concrete store
@@ -17,7 +18,9 @@
 //!   together or not at all. Dropping a `Tx` without [`Tx::commit`] rolls it back.
 //! - Constraint violations come back as [`StoreError::Conflict`], never as a database error.
 //! - Lists are keyset-paginated: page N costs what page 1 costs.
-//! - No password is ever given to a store: only Argon2id hashes, which it never returns.
+//! - No password is ever given to a store: only Argon2id hashes. A user's hash is never returned;
+//!   an agent's only by [`AgentReads::agent_password_hash`], for the sign-in to verify.
+//! - A console session is stored by the SHA-256 of its secret, never the secret itself.
 
 mod copy;
 mod error;
@@ -29,12 +32,17 @@ pub mod testing;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tenantdesk_domain::{AuditRecord, Customer, CustomerId, DirectoryRoleId, Partner, PartnerId, User, UserId};
+use tenantdesk_domain::{
+    AgentAccount, AuditRecord, Customer, CustomerId, DirectoryRoleId, Partner, PartnerId, User, UserId,
+};
 
 pub use copy::copy_sqlite_to_postgres;
 pub use error::{Conflict, StoreError};
 pub use postgres::PostgresStore;
-pub use records::{AuditQuery, CustomerScope, IdempotencyKey, SortField, StoredResponse, UserCursor, UserQuery};
+pub use records::{
+    AuditQuery, CustomerScope, IdempotencyKey, SignInFailures, SortField, StoredResponse, StoredSession, UserCursor,
+    UserQuery,
+};
 pub use sqlite::SqliteStore;
 
 /// What store methods return.
@@ -42,10 +50,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A tenantdesk database. Reads outside a transaction live here and in the feature traits it
 /// extends ([`PartnerReads`], [`CustomerReads`], [`UserReads`], [`RoleReads`], [`AuditReads`],
-/// [`IdempotencyReads`]); writes go through [`Store::begin`].
+/// [`IdempotencyReads`], [`AgentReads`]); writes go through [`Store::begin`].
 #[async_trait]
 pub trait Store:
-    PartnerReads + CustomerReads + UserReads + RoleReads + AuditReads + IdempotencyReads + Send + Sync + std::fmt::Debug
+    PartnerReads
+    + CustomerReads
+    + UserReads
+    + RoleReads
+    + AuditReads
+    + IdempotencyReads
+    + AgentReads
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Applies the forward-only migrations that have not run yet.
     async fn migrate(&self) -> Result<()>;
@@ -61,11 +78,11 @@ pub trait Store:
 }
 
 /// A read-write transaction, with the writes of the feature traits it extends ([`PartnerWrites`],
-/// [`CustomerWrites`], [`UserWrites`], [`RoleWrites`], [`AuditWrites`], [`IdempotencyWrites`]).
-/// Dropping it without [`Tx::commit`] rolls it back.
+/// [`CustomerWrites`], [`UserWrites`], [`RoleWrites`], [`AuditWrites`], [`IdempotencyWrites`],
+/// [`AgentWrites`]). Dropping it without [`Tx::commit`] rolls it back.
 #[async_trait]
 pub trait Tx:
-    PartnerWrites + CustomerWrites + UserWrites + RoleWrites + AuditWrites + IdempotencyWrites + Send
+    PartnerWrites + CustomerWrites + UserWrites + RoleWrites + AuditWrites + IdempotencyWrites + AgentWrites + Send
 {
     /// Stores `value` under `key` unless the key exists; returns the value stored under it.
     async fn setting_or_insert(&mut self, key: &str, value: &str) -> Result<String>;
@@ -143,6 +160,9 @@ pub trait RoleReads: Send + Sync {
     /// The directory roles a user is a member of.
     async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>>;
 
+    /// The directory roles of several users at once (a page of a table), as (user, role) pairs.
+    async fn roles_of_users(&self, scope: CustomerScope, users: &[UserId]) -> Result<Vec<(UserId, DirectoryRoleId)>>;
+
     /// The active members of a directory role, by user id, after `after`, at most `limit`.
     async fn role_members(
         &self,
@@ -207,6 +227,86 @@ pub trait IdempotencyWrites: Send {
 
     /// Forgets recorded responses older than `cutoff`; returns how many.
     async fn delete_responses_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64>;
+}
+
+/// Reads of the console's agents, their sessions and failed sign-ins.
+#[async_trait]
+pub trait AgentReads: Send + Sync {
+    /// The agent whose UPN is `upn` (in any ASCII case, as UPNs are compared), of whichever partner.
+    async fn agent(&self, upn: &str) -> Result<Option<AgentAccount>>;
+
+    /// The agents of `partner`, by UPN.
+    async fn agents(&self, partner: PartnerId) -> Result<Vec<AgentAccount>>;
+
+    /// An agent's password hash: for the sign-in to verify a password against, nothing else.
+    async fn agent_password_hash(&self, agent: uuid::Uuid) -> Result<Option<String>>;
+
+    /// The session whose secret hashes to `id_hash`, with its agent.
+    async fn session(&self, id_hash: &str) -> Result<Option<StoredSession>>;
+
+    /// The failed sign-ins counted against `subject`.
+    async fn sign_in_failures(&self, subject: &str) -> Result<Option<SignInFailures>>;
+}
+
+/// Writes of the console's agents, their sessions and failed sign-ins, in a [`Tx`].
+#[async_trait]
+pub trait AgentWrites: Send {
+    /// Adds an agent with its password hash; a UPN another agent has is a conflict.
+    async fn insert_agent(&mut self, agent: &AgentAccount, password_hash: &str) -> Result<()>;
+
+    /// Sets an agent's password hash, whether it is a one-time password, and when it was set.
+    async fn set_agent_password(
+        &mut self,
+        agent: uuid::Uuid,
+        password_hash: &str,
+        must_change: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Removes an agent and its sessions; says whether there was one.
+    async fn delete_agent(&mut self, agent: uuid::Uuid) -> Result<bool>;
+
+    /// Starts a session of `agent`, stored by the hash of its secret.
+    async fn insert_session(&mut self, id_hash: &str, agent: uuid::Uuid, at: DateTime<Utc>) -> Result<()>;
+
+    /// Records that a session was used at `at`.
+    async fn touch_session(&mut self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// Ends a session; says whether there was one.
+    async fn delete_session(&mut self, id_hash: &str) -> Result<bool>;
+
+    /// Ends every session of `agent`; returns how many.
+    async fn delete_agent_sessions(&mut self, agent: uuid::Uuid) -> Result<u64>;
+
+    /// Forgets sessions idle since before `idle_cutoff` or begun before `absolute_cutoff`.
+    async fn delete_sessions_before(
+        &mut self,
+        idle_cutoff: DateTime<Utc>,
+        absolute_cutoff: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Counts a failed sign-in against `subject` at `at`, starting the count again if the last
+    /// failure was before `window_start`; returns the count as it now stands.
+    async fn count_sign_in_failure(
+        &mut self,
+        subject: &str,
+        at: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) -> Result<SignInFailures>;
+
+    /// Refuses sign-ins of `subject` until `until`.
+    async fn lock_sign_in(&mut self, subject: &str, until: DateTime<Utc>) -> Result<()>;
+
+    /// Forgets the failed sign-ins counted against `subject`.
+    async fn clear_sign_in_failures(&mut self, subject: &str) -> Result<()>;
+
+    /// Forgets the failed sign-ins whose last failure was before `last_failure_cutoff` and whose
+    /// lock, if any, ended before `lock_cutoff`; returns how many subjects it forgot.
+    async fn delete_sign_in_failures_before(
+        &mut self,
+        last_failure_cutoff: DateTime<Utc>,
+        lock_cutoff: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// How to connect to a database server.

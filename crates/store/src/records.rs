@@ -39,6 +39,8 @@ pub struct UserQuery {
     pub sort: SortField,
     /// Descending instead of ascending.
     pub descending: bool,
+    /// Only users whose UPN or display name contains this text (any case); `None`: all.
+    pub search: Option<String>,
     /// Start after this user; `None` for the first page.
     pub after: Option<UserCursor>,
     /// At most this many users.
@@ -104,4 +106,26 @@ pub struct AuditQuery {
     pub after: Option<(DateTime<Utc>, uuid::Uuid)>,
     /// At most this many records.
     pub limit: u32,
+}
+
+/// A console session as stored: its agent, and when it began and was last used.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StoredSession {
+    /// The agent signed in.
+    pub agent: tenantdesk_domain::AgentAccount,
+    /// When the agent signed in.
+    pub created_at: DateTime<Utc>,
+    /// When the session was last used (kept to the minute).
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// The failed sign-ins counted against a subject (an agent, a client address).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SignInFailures {
+    /// How many in a row, within the counting window.
+    pub failures: u32,
+    /// When the last one was.
+    pub last_failure_at: DateTime<Utc>,
+    /// Until when sign-ins are refused, if they are.
+    pub locked_until: Option<DateTime<Utc>>,
 }

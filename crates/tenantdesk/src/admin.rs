@@ -8,10 +8,13 @@ use anyhow::Context as _;
 use serde_json::json;
 use tenantdesk_api::{ApiState, AppError, Limits};
 use tenantdesk_core::{App, Config};
-use tenantdesk_domain::{CompanyName, PortalDomain};
+use tenantdesk_domain::{AgentAccount, CompanyName, PortalDomain, UserPrincipalName};
 use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
 
-use crate::cli::{CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous, TokenIssueArgs};
+use crate::cli::{
+    AgentCommand, AgentNewArgs, AgentRemoveArgs, CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous,
+    TokenIssueArgs,
+};
 
 /// The database URL: `--database`, or the SQLite file in the data directory (created if needed,
 /// open to its owner only: 0700, as the database holds the token signing key).
@@ -149,6 +152,93 @@ pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> anyhow::Resul
         );
     } else {
         println!("{token}");
+    }
+    Ok(())
+}
+
+/// `tenantdesk agent …`: the web console's accounts.
+pub async fn agent(global: &Global, command: AgentCommand) -> anyhow::Result<()> {
+    let state = open(global, Config::default()).await?;
+    let app = state.app();
+    match command {
+        AgentCommand::New(AgentNewArgs { partner, upn, role }) => {
+            let upn = UserPrincipalName::parse(&upn).map_err(|e| AppError::invalid("upn", e))?;
+            let created = tenantdesk_core::agents::create(app, partner, upn, role)
+                .await
+                .map_err(AppError::from)?;
+            print_password(global, &created)
+        }
+        AgentCommand::List { partner } => {
+            let agents = tenantdesk_core::agents::list(app, partner)
+                .await
+                .map_err(AppError::from)?;
+            if global.json {
+                let records: Vec<_> = agents.iter().map(agent_json).collect();
+                println!("{}", serde_json::Value::Array(records));
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = agents
+                .iter()
+                .map(|a| {
+                    let password = if a.must_change_password { "one-time" } else { "set" };
+                    vec![
+                        a.upn.to_string(),
+                        a.role.to_string(),
+                        password.to_owned(),
+                        a.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    ]
+                })
+                .collect();
+            crate::client::print_table(&["UPN", "ROLE", "PASSWORD", "CREATED (UTC)"], &rows);
+            Ok(())
+        }
+        AgentCommand::ResetPassword(agent) => {
+            let reset = tenantdesk_core::agents::reset_password(app, agent.partner, &agent.upn)
+                .await
+                .map_err(AppError::from)?;
+            print_password(global, &reset)
+        }
+        AgentCommand::Remove(AgentRemoveArgs { agent, yes }) => {
+            use std::io::IsTerminal as _;
+            if !yes && std::io::stdin().is_terminal() {
+                let question = format!("Remove the agent {}? Its sessions end at once.", agent.upn);
+                if !crate::client::confirm(&question)? {
+                    anyhow::bail!("not removed");
+                }
+            }
+            let removed = tenantdesk_core::agents::remove(app, agent.partner, &agent.upn)
+                .await
+                .map_err(AppError::from)?;
+            if global.json {
+                println!("{}", agent_json(&removed));
+            }
+            eprintln!("removed the agent {}; its sessions ended", removed.upn);
+            Ok(())
+        }
+    }
+}
+
+/// An agent's record as `--json` prints it (never its password hash).
+fn agent_json(agent: &AgentAccount) -> serde_json::Value {
+    json!({
+        "id": agent.id,
+        "partner": agent.partner,
+        "upn": agent.upn.as_str(),
+        "role": agent.role.as_str(),
+        "mustChangePassword": agent.must_change_password,
+        "createdAt": agent.created_at,
+        "passwordChangedAt": agent.password_changed_at,
+    })
+}
+
+/// Prints an agent's new one-time password, or with `--json` its whole record and the password.
+fn print_password(global: &Global, agent: &tenantdesk_core::agents::WithPassword) -> anyhow::Result<()> {
+    if global.json {
+        let mut record = agent_json(&agent.agent);
+        record["password"] = json!(agent.password.expose());
+        println!("{record}");
+    } else {
+        println!("{}", agent.password.expose());
     }
     Ok(())
 }

@@ -94,6 +94,9 @@ pub enum Command {
     /// Issue bearer tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the agents who sign in to the web console
+    #[command(subcommand)]
+    Agent(AgentCommand),
     /// Manage a customer's users (through the service)
     #[command(subcommand)]
     User(UserCommand),
@@ -426,4 +429,64 @@ pub struct TokenIssueArgs {
     /// Seconds the token is valid
     #[arg(long, default_value_t = 3600)]
     pub ttl: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Create an agent of a partner for the web console; prints its one-time password
+    ///
+    /// The agent replaces the one-time password at its first sign-in. --json prints the whole
+    /// record, the password included.
+    ///
+    /// Example: tenantdesk agent new --partner PID --upn ana@fabrikam.com --role admin-agent
+    New(AgentNewArgs),
+    /// List a partner's agents
+    ///
+    /// Example: tenantdesk agent list --partner PID
+    List {
+        /// The partner
+        #[arg(long)]
+        partner: PartnerId,
+    },
+    /// Give an agent a new one-time password; prints it. Its sessions end, and a lock-out after
+    /// failed sign-ins is lifted
+    ///
+    /// Example: tenantdesk agent reset-password --partner PID --upn ana@fabrikam.com
+    ResetPassword(AgentRef),
+    /// Remove an agent; its sessions end at once. Asks first on a terminal
+    ///
+    /// Example: tenantdesk agent remove --partner PID --upn ana@fabrikam.com --yes
+    Remove(AgentRemoveArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AgentNewArgs {
+    /// The partner it acts for
+    #[arg(long)]
+    pub partner: PartnerId,
+    /// Its sign-in name (unique across partners)
+    #[arg(long)]
+    pub upn: String,
+    /// Its role: admin-agent, helpdesk-agent or sales-agent
+    #[arg(long)]
+    pub role: AgentRole,
+}
+
+#[derive(Args, Debug)]
+pub struct AgentRef {
+    /// The partner
+    #[arg(long)]
+    pub partner: PartnerId,
+    /// The agent's sign-in name
+    #[arg(long)]
+    pub upn: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AgentRemoveArgs {
+    #[command(flatten)]
+    pub agent: AgentRef,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

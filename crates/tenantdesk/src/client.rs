@@ -19,7 +19,7 @@ use crate::cli::{
 };
 
 /// Prints rows under headers, in aligned columns.
-fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -145,7 +145,7 @@ pub async fn customer_get(global: &Global, customer: uuid::Uuid) -> anyhow::Resu
 }
 
 /// Asks `question` on the terminal; anything but y or yes is a no.
-fn confirm(question: &str) -> anyhow::Result<bool> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();

@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
         Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,
         Command::Token(cli::TokenCommand::Issue(args)) => admin::token_issue(&cli.global, args).await,
+        Command::Agent(command) => admin::agent(&cli.global, command).await,
         Command::Customer(cli::CustomerCommand::List) => client::customer_list(&cli.global).await,
         Command::Customer(cli::CustomerCommand::Get { customer }) => client::customer_get(&cli.global, customer).await,
         Command::User(command) => client::user(&cli.global, command).await,

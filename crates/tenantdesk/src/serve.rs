@@ -52,13 +52,21 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             "try:\n  curl -s -H \"Authorization: Bearer {}\" {url}/v1/customers/{cid}/users",
             token
         )?;
+        writeln!(out, "web console: {url}/")?;
+        writeln!(out, "  username: {}", demo.agent.upn)?;
+        match &demo.one_time_password {
+            Some(password) => writeln!(out, "  one-time password: {}", password.expose())?,
+            None => writeln!(out, "  password: (the password you set)")?,
+        }
     }
     out.flush()?;
     drop(out);
 
     let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
-    let served = tenantdesk_api::serve(listener, state, shutdown).await;
+    let limits = *state.limits();
+    let router = tenantdesk_api::router(state.clone()).merge(tenantdesk_console::router(state.app().clone()));
+    let served = tenantdesk_api::serve_router(listener, router, limits, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")

@@ -55,7 +55,7 @@ impl Server {
             .expect("start the server");
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let mut lines = Vec::new();
-        let wanted = if args.contains(&"--demo") { 7 } else { 1 };
+        let wanted = if args.contains(&"--demo") { 10 } else { 1 };
         while lines.len() < wanted {
             let mut line = String::new();
             assert!(
@@ -226,6 +226,198 @@ fn admin_commands_print_just_the_id_or_token() {
     }
 }
 
+/// The application on the SQLite database of the data directory `data`, as the service opens it.
+async fn app_on(url: &str) -> tenantdesk_core::App {
+    let store = tenantdesk_store::open(url, &tenantdesk_store::StoreOptions::default())
+        .await
+        .unwrap();
+    tenantdesk_core::App::new(std::sync::Arc::from(store), tenantdesk_core::Config::default())
+}
+
+fn sqlite_url(data: &Path) -> String {
+    format!("sqlite://{}", data.join("tenantdesk.db").display())
+}
+
+/// Signs `upn` in with `password` on the database at `url`; the session's secret.
+async fn sign_in(url: &str, upn: &str, password: &str) -> Result<String, tenantdesk_core::sessions::SignInError> {
+    let app = app_on(url).await;
+    let ids = tenantdesk_core::RequestIds::generate();
+    let signed_in = tenantdesk_core::sessions::sign_in(&app, upn, password, None, &ids).await?;
+    Ok(signed_in.token.expose().to_owned())
+}
+
+#[tokio::test]
+async fn agent_commands_hand_out_one_time_passwords_that_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let url = sqlite_url(data);
+    let partner = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Fabrikam"]));
+    let agent = |args: &[&str]| {
+        let mut all = vec!["agent"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--partner", &partner]);
+        tenantdesk(data, &all)
+    };
+
+    // `new` prints the one-time password and nothing else; --json the whole record with it.
+    let password = stdout_of(&agent(&["new", "--upn", "Ana@Fabrikam.com", "--role", "admin-agent"]));
+    assert_eq!(password.lines().count(), 1);
+    assert_eq!(password.len(), 16, "{password}");
+    let ben: serde_json::Value = serde_json::from_str(&stdout_of(&agent(&[
+        "--json",
+        "new",
+        "--upn",
+        "ben@fabrikam.com",
+        "--role",
+        "helpdesk-agent",
+    ])))
+    .unwrap();
+    assert_eq!(ben["upn"], "ben@fabrikam.com");
+    assert_eq!(ben["role"], "helpdesk-agent");
+    assert_eq!(ben["partner"], partner.as_str());
+    assert_eq!(ben["mustChangePassword"], true);
+    let ben_password = ben["password"].as_str().unwrap().to_owned();
+    assert_eq!(ben_password.len(), 16);
+    sign_in(&url, "ana@fabrikam.com", &password).await.unwrap();
+    sign_in(&url, "ben@fabrikam.com", &ben_password).await.unwrap();
+
+    // `list`: a table for people, JSON for scripts; never a password or its hash.
+    let table = stdout_of(&agent(&["list"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("UPN") && lines[0].contains("ROLE"), "{table}");
+    assert!(
+        lines[1].starts_with("Ana@Fabrikam.com")
+            && lines[1].split_whitespace().collect::<Vec<_>>()[1..3] == ["admin-agent", "one-time"],
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("ben@fabrikam.com") && lines[2].contains("helpdesk-agent"),
+        "{table}"
+    );
+    let listed: serde_json::Value = serde_json::from_str(&stdout_of(&agent(&["--json", "list"]))).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[1]["id"], ben["id"]);
+    for text in [&table, &listed.to_string()] {
+        assert!(!text.contains(&password) && !text.contains(&ben_password) && !text.contains("argon2"));
+    }
+
+    // `reset-password` prints a new one-time password; the old one and the sessions end.
+    let session = sign_in(&url, "ben@fabrikam.com", &ben_password).await.unwrap();
+    let reset = stdout_of(&agent(&["reset-password", "--upn", "BEN@fabrikam.com"]));
+    assert_eq!(reset.len(), 16);
+    assert_ne!(reset, ben_password);
+    let app = app_on(&url).await;
+    let token = tenantdesk_core::sessions::SessionToken::from_cookie(&session);
+    assert!(tenantdesk_core::sessions::resume(&app, &token).await.unwrap().is_none());
+    assert!(sign_in(&url, "ben@fabrikam.com", &ben_password).await.is_err());
+    let session = sign_in(&url, "ben@fabrikam.com", &reset).await.unwrap();
+
+    // `remove` (no terminal: no question) ends its sessions.
+    let removed = agent(&["remove", "--upn", "ben@fabrikam.com"]);
+    assert!(removed.status.success() && removed.stdout.is_empty(), "{removed:?}");
+    assert!(String::from_utf8_lossy(&removed.stderr).contains("removed the agent ben@fabrikam.com"));
+    let token = tenantdesk_core::sessions::SessionToken::from_cookie(&session);
+    assert!(tenantdesk_core::sessions::resume(&app, &token).await.unwrap().is_none());
+    assert_eq!(stdout_of(&agent(&["list"])).lines().count(), 2, "the header and Ana");
+
+    let other = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Northwind"]));
+    let failures: [(&[&str], &str); 5] = [
+        (
+            &["new", "--upn", "ana@FABRIKAM.com", "--role", "sales-agent"],
+            "another agent already has",
+        ),
+        (
+            &["new", "--upn", "carl@fabrikam.com", "--role", "global-admin"],
+            "unknown role",
+        ),
+        (&["new", "--upn", "not a upn", "--role", "sales-agent"], "upn"),
+        (
+            &["remove", "--upn", "ben@fabrikam.com"],
+            "has no agent 'ben@fabrikam.com'",
+        ),
+        (&["reset-password", "--upn", "nobody@fabrikam.com"], "has no agent"),
+    ];
+    for (args, message) in failures {
+        let output = agent(args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "nothing on stdout on failure");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let unknown = tenantdesk(
+        data,
+        &["agent", "list", "--partner", "3f0c5c53-4a3b-4c1e-9f43-0c8f5e9d2a11"],
+    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no partner has the id"));
+    // Another partner cannot reach Ana.
+    let output = tenantdesk(
+        data,
+        &[
+            "agent",
+            "remove",
+            "--partner",
+            &other,
+            "--upn",
+            "ana@fabrikam.com",
+            "--yes",
+        ],
+    );
+    assert!(!output.status.success());
+    sign_in(&url, "ana@fabrikam.com", &password).await.unwrap();
+}
+
+#[test]
+fn agent_remove_asks_first_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let partner = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Fabrikam"]));
+    let upn = "ana@fabrikam.com";
+    stdout_of(&tenantdesk(
+        data,
+        &[
+            "agent",
+            "new",
+            "--partner",
+            &partner,
+            "--upn",
+            upn,
+            "--role",
+            "sales-agent",
+        ],
+    ));
+    let remove = |answer: &str| {
+        let command = format!(
+            "'{BIN}' --data-dir '{}' agent remove --partner {partner} --upn {upn}",
+            data.display()
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("TENANTDESK_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{answer}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let declined = remove("n");
+    let screen = String::from_utf8_lossy(&declined.stdout);
+    assert!(
+        screen.contains("Remove the agent ana@fabrikam.com?") && screen.contains("[y/N]"),
+        "{screen}"
+    );
+    assert!(!declined.status.success());
+    assert!(stdout_of(&tenantdesk(data, &["agent", "list", "--partner", &partner])).contains(upn));
+    let confirmed = remove("y");
+    assert!(
+        confirmed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirmed.stdout)
+    );
+    assert!(!stdout_of(&tenantdesk(data, &["agent", "list", "--partner", &partner])).contains(upn));
+}
+
 #[tokio::test]
 async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
     let cwd = tempfile::tempdir().unwrap();
@@ -265,15 +457,50 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
         .await
         .unwrap();
     assert_eq!(deleted.len(), 1);
+
+    // The console's demo admin agent, with a one-time password that signs in.
+    let db = sqlite_url(&cwd.path().join("tenantdesk-data"));
+    assert_eq!(lines[7], format!("web console: {}/", server.url));
+    assert_eq!(lines[8], "  username: admin@fabrikam.example");
+    let first = lines[9].strip_prefix("  one-time password: ").unwrap().to_owned();
+    sign_in(&db, "admin@fabrikam.example", &first).await.unwrap();
     server.stop();
 
-    let again = Server::start(cwd.path(), &["--demo"], &log);
+    // A restart finds the same data, and gives the agent a fresh one-time password while it has
+    // not set its own.
+    let logs = [log, cwd.path().join("server2.log"), cwd.path().join("server3.log")];
+    let again = Server::start(cwd.path(), &["--demo"], &logs[1]);
     assert_eq!(
         again.lines[2].split_whitespace().nth(2).unwrap(),
         customer,
         "the same demo data"
     );
+    let second = again.lines[9].strip_prefix("  one-time password: ").unwrap().to_owned();
+    assert_ne!(second, first);
+    assert!(sign_in(&db, "admin@fabrikam.example", &first).await.is_err());
+    // The agent sets its own password (as the console's first sign-in makes it).
+    let app = app_on(&db).await;
+    let ids = tenantdesk_core::RequestIds::generate();
+    let signed_in = tenantdesk_core::sessions::sign_in(&app, "admin@fabrikam.example", &second, None, &ids)
+        .await
+        .unwrap();
+    let own = "Demo-Own-Password-1";
+    tenantdesk_core::sessions::change_password(&app, &signed_in.session, own, own, &ids)
+        .await
+        .unwrap();
     again.stop();
+
+    let third = Server::start(cwd.path(), &["--demo"], &logs[2]);
+    assert_eq!(third.lines[8], "  username: admin@fabrikam.example");
+    assert_eq!(third.lines[9], "  password: (the password you set)");
+    sign_in(&db, "admin@fabrikam.example", own).await.unwrap();
+    third.stop();
+    for log in &logs {
+        let log_text = std::fs::read_to_string(log).unwrap();
+        for secret in [first.as_str(), &second, own] {
+            assert!(!log_text.contains(secret), "a demo password reached the log");
+        }
+    }
 }
 
 #[tokio::test]
@@ -794,6 +1021,10 @@ fn every_command_has_help_with_an_example_and_completions() {
         &["customer", "list"],
         &["customer", "get"],
         &["token", "issue"],
+        &["agent", "new"],
+        &["agent", "list"],
+        &["agent", "reset-password"],
+        &["agent", "remove"],
         &["user", "new"],
         &["user", "get"],
         &["user", "set"],
@@ -926,6 +1157,31 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
     server.stop();
 
     let data = cwd.path().join("tenantdesk-data");
+    // A console agent with a session and a failed sign-in.
+    let sqlite = sqlite_url(&data);
+    let agent_partner = ok(&tenantdesk(&data, &["partner", "new", "--name", "Fabrikam"]));
+    let agent_partner = agent_partner.trim();
+    let one_time = ok(&tenantdesk(
+        &data,
+        &[
+            "agent",
+            "new",
+            "--partner",
+            agent_partner,
+            "--upn",
+            "agent@fabrikam.example",
+            "--role",
+            "admin-agent",
+        ],
+    ));
+    let session = sign_in(&sqlite, "agent@fabrikam.example", one_time.trim())
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&sqlite, "agent@fabrikam.example", "Wrong-Password-1")
+            .await
+            .is_err()
+    );
     // A mistyped source is refused, not copied as an empty database.
     let missing = format!("sqlite://{}", cwd.path().join("no-such.db").display());
     let refused = tenantdesk(&data, &["--database", &missing, "copy", "--to", &target.url]);
@@ -940,6 +1196,31 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
         copied.contains("users: 2") && copied.contains("role_members: 2"),
         "{copied}"
     );
+    assert!(
+        copied.contains("agents: 1") && copied.contains("agent_sessions: 1") && copied.contains("sign_in_failures: 1"),
+        "{copied}"
+    );
+    // The agent's session and password came along; so did its failed sign-in.
+    let pg_app = app_on(&target.url).await;
+    let session = tenantdesk_core::sessions::SessionToken::from_cookie(&session);
+    let resumed = tenantdesk_core::sessions::resume(&pg_app, &session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resumed.agent.upn.as_str(), "agent@fabrikam.example");
+    assert_eq!(
+        pg_app
+            .store()
+            .sign_in_failures("upn:agent@fabrikam.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        1
+    );
+    sign_in(&target.url, "agent@fabrikam.example", one_time.trim())
+        .await
+        .unwrap();
     let again = tenantdesk(&data, &["copy", "--to", &target.url]);
     assert!(
         !again.status.success(),

@@ -124,7 +124,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = *state.limits();
-    let router = router(state);
+    serve_router(listener, router(state), limits, shutdown).await
+}
+
+/// Serves `router` (the API's, with whatever front ends the binary adds beside it, such as the
+/// web console) on `listener` with `limits` until `shutdown` completes: the accept loop of
+/// [`serve`].
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));

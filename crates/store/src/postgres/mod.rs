@@ -56,6 +56,7 @@ fn translate(error: sqlx::Error) -> StoreError {
             Some("partners_portal_domain_key") => Conflict::PortalDomain,
             Some("role_members_pkey") => Conflict::RoleMember,
             Some("idempotent_responses_pkey") => Conflict::IdempotencyKey,
+            Some("agents_upn") => Conflict::AgentUpn,
             _ => Conflict::Id,
         };
         return StoreError::Conflict(kind);
@@ -102,6 +103,7 @@ fn user_from_row(row: &PgRow) -> Result<User> {
 
 // One file per feature, each implementing its `…Reads` trait on the store and its `…Writes`
 // trait on the transaction; they share the helpers above.
+mod agents;
 mod audit;
 mod customers;
 mod idempotency;

@@ -116,6 +116,8 @@ fn translate(error: sqlx::Error) -> StoreError {
             Conflict::PortalDomain
         } else if message.contains("role_members.") {
             Conflict::RoleMember
+        } else if message.contains("agents.upn_lower") {
+            Conflict::AgentUpn
         } else if message.contains("idempotent_responses.") {
             Conflict::IdempotencyKey
         } else {
@@ -180,6 +182,7 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
 
 // One file per feature, each implementing its `…Reads` trait on the store and its `…Writes`
 // trait on the transaction; they share the helpers above.
+mod agents;
 mod audit;
 mod customers;
 mod idempotency;
@@ -263,6 +266,7 @@ mod tests {
                     id: UserId::new(),
                 }),
                 limit: 10,
+                search: None,
             };
             let sql = users::page_sql(&query);
             let reprepared = readers
@@ -270,9 +274,16 @@ mod tests {
                     for limit in [11_i64, 101, 7] {
                         let mut statement = connection.prepare_cached(sql).map_err(reader::failed)?;
                         let mut rows = if after {
-                            statement.query(rusqlite::params!["c", "p", "b", "u", limit])
+                            statement.query(rusqlite::params!["c", "p", "an", "an", "an", "b", "u", limit])
                         } else {
-                            statement.query(rusqlite::params!["c", "p", limit])
+                            statement.query(rusqlite::params![
+                                "c",
+                                "p",
+                                None::<String>,
+                                None::<String>,
+                                None::<String>,
+                                limit
+                            ])
                         }
                         .map_err(reader::failed)?;
                         while rows.next().map_err(reader::failed)?.is_some() {}

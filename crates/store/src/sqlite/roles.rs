@@ -23,6 +23,29 @@ impl RoleReads for SqliteStore {
         ids.iter().map(|id| id.parse().map_err(corrupt("role id"))).collect()
     }
 
+    async fn roles_of_users(&self, scope: CustomerScope, users: &[UserId]) -> Result<Vec<(UserId, DirectoryRoleId)>> {
+        // The ids travel as one JSON array: one statement, however many users.
+        let ids: Vec<String> = users.iter().map(|id| format!("\"{id}\"")).collect();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT user_id, role_id FROM role_members WHERE customer_id = ? AND partner_id = ? \
+             AND user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, role_id",
+        )
+        .bind(scope.customer.to_string())
+        .bind(scope.partner.to_string())
+        .bind(format!("[{}]", ids.join(",")))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|(user, role)| {
+                Ok((
+                    user.parse().map_err(corrupt("user id"))?,
+                    role.parse().map_err(corrupt("role id"))?,
+                ))
+            })
+            .collect()
+    }
+
     async fn role_members(
         &self,
         scope: CustomerScope,

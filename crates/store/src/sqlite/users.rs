@@ -24,6 +24,7 @@ pub(super) fn page_sql(query: &UserQuery) -> &'static str {
                     " FROM users WHERE customer_id = ? AND partner_id = ? AND state = '",
                     $state,
                     "'",
+                    " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
                     " ORDER BY ",
                     $column,
                     " ",
@@ -38,6 +39,7 @@ pub(super) fn page_sql(query: &UserQuery) -> &'static str {
                     " FROM users WHERE customer_id = ? AND partner_id = ? AND state = '",
                     $state,
                     "'",
+                    " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
                     " AND (",
                     $column,
                     ", id) ",
@@ -134,11 +136,21 @@ impl UserReads for SqliteStore {
                         encode(scope.partner.as_uuid(), &mut partner),
                     );
                     let limit = i64::from(query.limit);
+                    let search = query.search.as_deref().map(str::to_ascii_lowercase);
                     let mut rows = match &query.after {
-                        None => statement.query(rusqlite::params![customer, partner, limit]),
+                        None => statement.query(rusqlite::params![customer, partner, search, search, search, limit]),
                         Some(cursor) => {
                             let id = encode(cursor.id.as_uuid(), &mut after);
-                            statement.query(rusqlite::params![customer, partner, cursor.sort_value, id, limit])
+                            statement.query(rusqlite::params![
+                                customer,
+                                partner,
+                                search,
+                                search,
+                                search,
+                                cursor.sort_value,
+                                id,
+                                limit
+                            ])
                         }
                     }
                     .map_err(failed)?;
@@ -153,6 +165,8 @@ impl UserReads for SqliteStore {
         let mut q = sqlx::query(sql)
             .bind(scope.customer.to_string())
             .bind(scope.partner.to_string());
+        let search = query.search.as_deref().map(str::to_ascii_lowercase);
+        q = q.bind(search.clone()).bind(search.clone()).bind(search);
         if let Some(cursor) = &query.after {
             q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
         }

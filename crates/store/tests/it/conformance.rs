@@ -2,11 +2,13 @@
 
 use chrono::{TimeDelta, Utc};
 use tenantdesk_domain::{
-    AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Operation, Outcome, Partner, PartnerId,
-    PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName, UserState,
+    AgentAccount, AgentRole, AuditRecord, CompanyName, Customer, CustomerId, DisplayName, DomainName, Operation,
+    Outcome, Partner, PartnerId, PersonName, ProviderInstanceId, UsageLocation, User, UserId, UserPrincipalName,
+    UserState,
 };
 use tenantdesk_store::{
-    AuditQuery, Conflict, CustomerScope, IdempotencyKey, SortField, Store, StoredResponse, UserCursor, UserQuery,
+    AuditQuery, Conflict, CustomerScope, IdempotencyKey, SignInFailures, SortField, Store, StoredResponse, UserCursor,
+    UserQuery,
 };
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -132,6 +134,7 @@ pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
         state: UserState::Active,
         sort: SortField::UserPrincipalName,
         descending: false,
+        search: None,
         after: None,
         limit: 10,
     };
@@ -222,6 +225,7 @@ pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
                     state: UserState::Active,
                     sort,
                     descending,
+                    search: None,
                     after,
                     limit: 10,
                 };
@@ -249,6 +253,55 @@ pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
     }
 }
 
+pub async fn a_search_finds_users_by_upn_or_display_name_in_any_case_page_by_page(store: &dyn Store) {
+    let partner_id = partner(store).await;
+    let scope = customer(store, partner_id).await;
+    for i in 0..23 {
+        let u = user(scope, &format!("user{i:02}@contoso.com"), &format!("Name {}", i % 5));
+        insert(store, scope, &u).await.unwrap();
+    }
+    let other = customer(store, partner_id).await;
+    insert(store, other, &user(other, "user03@fabrikam.com", "Name 3"))
+        .await
+        .unwrap();
+    let search = |text: &str, sort| {
+        let text = text.to_owned();
+        async move {
+            let mut found = Vec::new();
+            let mut after = None;
+            loop {
+                let query = UserQuery {
+                    state: UserState::Active,
+                    sort,
+                    descending: false,
+                    search: Some(text.clone()),
+                    after,
+                    limit: 2,
+                };
+                let page = store.users(scope, &query).await.unwrap();
+                after = page.last().map(|u| UserCursor::after(u, sort));
+                let done = page.len() < 2;
+                found.extend(page.into_iter().map(|u| u.upn.normalized()));
+                if done {
+                    return found;
+                }
+            }
+        }
+    };
+    for sort in [SortField::UserPrincipalName, SortField::DisplayName] {
+        let mut by_name = search("NAME 3", sort).await;
+        by_name.sort();
+        let want: Vec<String> = [3, 8, 13, 18]
+            .iter()
+            .map(|i| format!("user{i:02}@contoso.com"))
+            .collect();
+        assert_eq!(by_name, want, "{sort:?}: the other customer's user is not found");
+        assert_eq!(search("User1", sort).await.len(), 10, "{sort:?}");
+        assert!(search("nobody", sort).await.is_empty());
+    }
+    assert_eq!(search("%", SortField::UserPrincipalName).await.len(), 0, "no wildcards");
+}
+
 pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &dyn Store) {
     let scope = customer(store, partner(store).await).await;
     let now = Utc::now();
@@ -269,6 +322,7 @@ pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &
         state: UserState::Inactive,
         sort: SortField::UserPrincipalName,
         descending: false,
+        search: None,
         after: None,
         limit: 100,
     };
@@ -425,6 +479,16 @@ pub async fn role_memberships_follow_the_user_life_cycle(store: &dyn Store) {
         customer: scope.customer,
     };
     assert!(store.user_roles(other_partner, users[0].id).await.unwrap().is_empty());
+
+    // A page's roles in one query, scoped like the rest.
+    let page: Vec<UserId> = users.iter().take(2).map(|u| u.id).collect();
+    let mut pairs = store.roles_of_users(scope, &page).await.unwrap();
+    pairs.sort();
+    let mut want = vec![(users[0].id, admin), (users[0].id, helpdesk), (users[1].id, helpdesk)];
+    want.sort();
+    assert_eq!(pairs, want);
+    assert!(store.roles_of_users(other_partner, &page).await.unwrap().is_empty());
+    assert!(store.roles_of_users(scope, &[]).await.unwrap().is_empty());
 
     // Members page by user id.
     let first = store.role_members(scope, helpdesk, None, 3).await.unwrap();
@@ -588,4 +652,333 @@ pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
     assert_eq!(tx.delete_audit_before(now - TimeDelta::minutes(7)).await.unwrap(), 3);
     tx.commit().await.unwrap();
     assert_eq!(count(all.clone()).await, 3);
+}
+
+fn agent_value(partner: PartnerId, upn: &str, role: AgentRole) -> AgentAccount {
+    // Whole milliseconds: what both stores keep exactly.
+    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    AgentAccount {
+        id: uuid::Uuid::new_v4(),
+        partner,
+        upn: UserPrincipalName::parse(upn).unwrap(),
+        role,
+        must_change_password: true,
+        created_at: now,
+        password_changed_at: now,
+    }
+}
+
+async fn insert_agent(store: &dyn Store, agent: &AgentAccount, hash: &str) -> tenantdesk_store::Result<()> {
+    let mut tx = store.begin().await?;
+    tx.insert_agent(agent, hash).await?;
+    tx.commit().await
+}
+
+/// A time both stores keep exactly (whole milliseconds).
+fn millis(at: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap()
+}
+
+pub async fn agents_round_trip_with_unique_upns_across_partners(store: &dyn Store) {
+    let (p, q) = (partner(store).await, partner(store).await);
+    let ana = agent_value(p, "Ana.Admin@Fabrikam.example", AgentRole::AdminAgent);
+    insert_agent(store, &ana, HASH).await.unwrap();
+    assert_eq!(
+        store.agent("ana.admin@fabrikam.example").await.unwrap(),
+        Some(ana.clone())
+    );
+    assert_eq!(
+        store.agent("ANA.ADMIN@FABRIKAM.EXAMPLE").await.unwrap(),
+        Some(ana.clone()),
+        "found in any case, kept as written"
+    );
+    assert_eq!(store.agent("nobody@fabrikam.example").await.unwrap(), None);
+    // The Kelvin sign lowercases to an ASCII k in Unicode; a UPN is ASCII, so it names no agent.
+    let kelvin = agent_value(p, "kim@fabrikam.example", AgentRole::SalesAgent);
+    insert_agent(store, &kelvin, HASH).await.unwrap();
+    assert_eq!(store.agent("\u{212A}im@fabrikam.example").await.unwrap(), None);
+
+    // The same UPN in another case, for this partner or another, is taken.
+    for (partner, upn) in [(p, "ana.admin@fabrikam.example"), (q, "ANA.ADMIN@fabrikam.EXAMPLE")] {
+        let err = insert_agent(store, &agent_value(partner, upn, AgentRole::SalesAgent), HASH)
+            .await
+            .unwrap_err();
+        assert!(err.is_conflict(Conflict::AgentUpn), "{err:?}");
+    }
+    // An agent's hash is an Argon2id PHC string, like a user's.
+    let err = insert_agent(
+        store,
+        &agent_value(p, "plain@fabrikam.example", AgentRole::SalesAgent),
+        "Renew456*",
+    )
+    .await;
+    assert!(err.is_err(), "a plaintext password must be refused by the schema");
+
+    // Listed per partner, by UPN; the hash only through agent_password_hash.
+    let ben = agent_value(p, "ben@fabrikam.example", AgentRole::HelpdeskAgent);
+    insert_agent(store, &ben, HASH).await.unwrap();
+    let theirs = agent_value(q, "zoe@northwind.example", AgentRole::AdminAgent);
+    insert_agent(store, &theirs, HASH).await.unwrap();
+    assert_eq!(store.agents(p).await.unwrap(), vec![ana.clone(), ben.clone(), kelvin]);
+    assert_eq!(store.agents(q).await.unwrap(), vec![theirs]);
+    assert!(store.agents(partner(store).await).await.unwrap().is_empty());
+    assert_eq!(store.agent_password_hash(ben.id).await.unwrap().as_deref(), Some(HASH));
+    assert_eq!(store.agent_password_hash(uuid::Uuid::new_v4()).await.unwrap(), None);
+
+    // A new password: its hash, whether it is one-time, when it was set.
+    let other_hash = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNob3RoZXJoYXNo";
+    let later = millis(Utc::now() + TimeDelta::minutes(5));
+    let mut tx = store.begin().await.unwrap();
+    tx.set_agent_password(ana.id, other_hash, false, later).await.unwrap();
+    tx.commit().await.unwrap();
+    let changed = store.agent(ana.upn.as_str()).await.unwrap().unwrap();
+    assert_eq!(
+        changed,
+        AgentAccount {
+            must_change_password: false,
+            password_changed_at: later,
+            ..ana.clone()
+        }
+    );
+    assert_eq!(
+        store.agent_password_hash(ana.id).await.unwrap().as_deref(),
+        Some(other_hash)
+    );
+    assert_eq!(
+        store.agent_password_hash(ben.id).await.unwrap().as_deref(),
+        Some(HASH),
+        "only hers"
+    );
+
+    // Removed, its UPN is free again.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_agent(ana.id).await.unwrap());
+    assert!(!tx.delete_agent(ana.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(store.agent(ana.upn.as_str()).await.unwrap(), None);
+    assert_eq!(store.agent_password_hash(ana.id).await.unwrap(), None);
+    insert_agent(
+        store,
+        &agent_value(q, "ana.admin@fabrikam.example", AgentRole::SalesAgent),
+        HASH,
+    )
+    .await
+    .unwrap();
+}
+
+pub async fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
+    let p = partner(store).await;
+    let ana = agent_value(p, "ana@fabrikam.example", AgentRole::AdminAgent);
+    let ben = agent_value(p, "ben@fabrikam.example", AgentRole::SalesAgent);
+    insert_agent(store, &ana, HASH).await.unwrap();
+    insert_agent(store, &ben, HASH).await.unwrap();
+    let start = millis(Utc::now());
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session("hash-a1", ana.id, start).await.unwrap();
+    tx.insert_session("hash-a2", ana.id, start).await.unwrap();
+    tx.insert_session("hash-b1", ben.id, start).await.unwrap();
+    let err = tx.insert_session("hash-a1", ben.id, start).await.unwrap_err();
+    assert!(err.is_conflict(Conflict::Id), "{err:?}");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session("hash-a1", ana.id, start).await.unwrap();
+    tx.insert_session("hash-a2", ana.id, start).await.unwrap();
+    tx.insert_session("hash-b1", ben.id, start).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let read = store.session("hash-a1").await.unwrap().unwrap();
+    assert_eq!(read.agent, ana);
+    assert_eq!((read.created_at, read.last_seen_at), (start, start));
+    assert_eq!(
+        store.session("HASH-A1").await.unwrap(),
+        None,
+        "a hash is matched exactly"
+    );
+    assert_eq!(store.session("nothing").await.unwrap(), None);
+
+    // Touching moves its last use only.
+    let later = millis(start + TimeDelta::minutes(10));
+    let mut tx = store.begin().await.unwrap();
+    tx.touch_session("hash-a1", later).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = store.session("hash-a1").await.unwrap().unwrap();
+    assert_eq!((read.created_at, read.last_seen_at), (start, later));
+    assert_eq!(store.session("hash-a2").await.unwrap().unwrap().last_seen_at, start);
+
+    // The agent the session names is read as it is now.
+    let mut tx = store.begin().await.unwrap();
+    tx.set_agent_password(ana.id, HASH, false, later).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        !store
+            .session("hash-a1")
+            .await
+            .unwrap()
+            .unwrap()
+            .agent
+            .must_change_password
+    );
+
+    // One ends; then every one of an agent; then the agent with its last sessions.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_session("hash-a2").await.unwrap());
+    assert!(!tx.delete_session("hash-a2").await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(store.session("hash-a2").await.unwrap(), None);
+    assert!(store.session("hash-a1").await.unwrap().is_some());
+
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session("hash-a3", ana.id, start).await.unwrap();
+    assert_eq!(tx.delete_agent_sessions(ana.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(store.session("hash-a1").await.unwrap(), None);
+    assert_eq!(store.session("hash-a3").await.unwrap(), None);
+    assert!(
+        store.session("hash-b1").await.unwrap().is_some(),
+        "another agent's stays"
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session("hash-b2", ben.id, start).await.unwrap();
+    assert!(tx.delete_agent(ben.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(store.session("hash-b1").await.unwrap(), None);
+    assert_eq!(store.session("hash-b2").await.unwrap(), None);
+}
+
+pub async fn sessions_past_their_limits_are_forgotten(store: &dyn Store) {
+    let p = partner(store).await;
+    let ana = agent_value(p, "ana@fabrikam.example", AgentRole::AdminAgent);
+    insert_agent(store, &ana, HASH).await.unwrap();
+    let now = millis(Utc::now());
+    let idle = TimeDelta::minutes(30);
+    let absolute = TimeDelta::hours(12);
+    let mut tx = store.begin().await.unwrap();
+    // (hash, began, last used)
+    let sessions = [
+        ("fresh", now - TimeDelta::hours(1), now - TimeDelta::minutes(1)),
+        ("idle", now - TimeDelta::hours(1), now - TimeDelta::minutes(31)),
+        ("just-idle", now - TimeDelta::hours(1), now - idle),
+        ("old", now - TimeDelta::hours(13), now - TimeDelta::minutes(1)),
+        ("just-old", now - absolute, now),
+    ];
+    for (hash, began, used) in sessions {
+        tx.insert_session(hash, ana.id, began).await.unwrap();
+        tx.touch_session(hash, used).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_sessions_before(now - idle, now - absolute).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    for (hash, kept) in [
+        ("fresh", true),
+        ("idle", false),
+        ("just-idle", true),
+        ("old", false),
+        ("just-old", true),
+    ] {
+        assert_eq!(store.session(hash).await.unwrap().is_some(), kept, "{hash}");
+    }
+}
+
+pub async fn failed_sign_ins_are_counted_in_a_window_and_locked(store: &dyn Store) {
+    let window = TimeDelta::minutes(15);
+    let start = millis(Utc::now());
+    let count = |subject: &'static str, at: chrono::DateTime<Utc>| async move {
+        let mut tx = store.begin().await.unwrap();
+        let counted = tx.count_sign_in_failure(subject, at, at - window).await.unwrap();
+        tx.commit().await.unwrap();
+        counted
+    };
+    assert_eq!(store.sign_in_failures("agent:1").await.unwrap(), None);
+    for (i, minutes) in [0, 5, 10].into_iter().enumerate() {
+        let at = start + TimeDelta::minutes(minutes);
+        let counted = count("agent:1", at).await;
+        assert_eq!(
+            counted,
+            SignInFailures {
+                failures: u32::try_from(i).unwrap() + 1,
+                last_failure_at: at,
+                locked_until: None,
+            }
+        );
+    }
+    assert_eq!(
+        count("address:192.0.2.7", start).await.failures,
+        1,
+        "each subject apart"
+    );
+    assert_eq!(store.sign_in_failures("agent:1").await.unwrap().unwrap().failures, 3);
+
+    // Locked: the count goes on, the lock stays until it is cleared.
+    let until = start + TimeDelta::minutes(25);
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_sign_in("agent:1", until).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = store.sign_in_failures("agent:1").await.unwrap().unwrap();
+    assert_eq!(read.locked_until, Some(until));
+    let at = start + TimeDelta::minutes(20);
+    assert_eq!(
+        count("agent:1", at).await,
+        SignInFailures {
+            failures: 4,
+            last_failure_at: at,
+            locked_until: Some(until),
+        }
+    );
+
+    // A failure more than a window after the last one starts the count again.
+    let at = start + TimeDelta::minutes(36);
+    assert_eq!(count("agent:1", at).await.failures, 1);
+    assert_eq!(count("agent:1", at + TimeDelta::seconds(1)).await.failures, 2);
+
+    let mut tx = store.begin().await.unwrap();
+    tx.clear_sign_in_failures("agent:1").await.unwrap();
+    tx.clear_sign_in_failures("agent:never").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.sign_in_failures("agent:1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .sign_in_failures("address:192.0.2.7")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        1,
+        "another subject's count stays"
+    );
+    assert_eq!(count("agent:1", at).await.failures, 1);
+
+    // Housekeeping forgets the subjects whose failures no longer count nor lock.
+    let later = start + TimeDelta::hours(1);
+    let mut tx = store.begin().await.unwrap();
+    tx.count_sign_in_failure("recent", later, later - window).await.unwrap();
+    tx.count_sign_in_failure("locked", start, start - window).await.unwrap();
+    tx.lock_sign_in("locked", later + TimeDelta::minutes(1)).await.unwrap();
+    tx.count_sign_in_failure("was-locked", start, start - window)
+        .await
+        .unwrap();
+    tx.lock_sign_in("was-locked", start + TimeDelta::minutes(15))
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.delete_sign_in_failures_before(later - window, later).await.unwrap(),
+        3,
+        "agent:1, the address and was-locked"
+    );
+    tx.commit().await.unwrap();
+    for (subject, kept) in [
+        ("agent:1", false),
+        ("address:192.0.2.7", false),
+        ("was-locked", false),
+        ("recent", true),
+        ("locked", true),
+    ] {
+        assert_eq!(
+            store.sign_in_failures(subject).await.unwrap().is_some(),
+            kept,
+            "{subject}"
+        );
+    }
 }
