@@ -46,6 +46,8 @@ impl RoleReads for SqliteStore {
             .collect()
     }
 
+    // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
+    // (see `users::page_sql`).
     async fn role_members(
         &self,
         scope: CustomerScope,
@@ -58,7 +60,7 @@ impl RoleReads for SqliteStore {
             user_columns!(),
             " FROM users WHERE customer_id = ?1 AND partner_id = ?3 AND state = 'active' AND id IN",
             " (SELECT user_id FROM role_members WHERE customer_id = ?1 AND role_id = ?2 AND partner_id = ?3)",
-            " AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+            " AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5 + 0"
         ))
         .bind(scope.customer.to_string())
         .bind(role.to_string())

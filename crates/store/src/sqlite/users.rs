@@ -178,10 +178,12 @@ impl UserReads for SqliteStore {
         rows.iter().map(user_from_row).collect()
     }
 
+    // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
+    // (see `users::page_sql`).
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
         let rows = sqlx::query(
             "SELECT partner_id, customer_id, id FROM users \
-             WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ?",
+             WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ? + 0",
         )
         .bind(millis(cutoff))
         .bind(i64::from(limit))
