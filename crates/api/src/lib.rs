@@ -8,7 +8,7 @@
 //! answers and collections), `idempotency` (recording and replaying answers), [`paging`]
 //! (query parameters and continuation tokens), [`auth`] (the bearer tokens), `error`
 //! ([`AppError`]) and `state` ([`ApiState`]); and [`http`], which assembles the router from the
-//! handlers, with its middleware, health checks, OpenAPI document, and the server loop; `fuzzing`,
+//! handlers, with its middleware, health checks, OpenAPI document, and the server loop (with TLS); `fuzzing`,
 //! the entry points of the fuzz targets in `fuzz/`.
 
 pub mod audit;
@@ -29,5 +29,5 @@ mod state;
 pub mod users;
 
 pub use error::AppError;
-pub use http::{router, serve, serve_router};
+pub use http::{router, serve, serve_api};
 pub use state::{ApiState, Limits};

@@ -64,6 +64,9 @@ pub struct Global {
 pub enum Command {
     /// Run the service
     ///
+    /// Without --tls-cert/--tls-key it serves plain HTTP: the web console then works on a loopback
+    /// address only, or behind a reverse proxy that terminates TLS.
+    ///
     /// Example: tenantdesk serve --demo
     Serve(ServeArgs),
     /// Apply pending database migrations
@@ -336,6 +339,12 @@ pub struct ServeArgs {
     /// Seed a demo partner, customer and users on first start, and print a token
     #[arg(long)]
     pub demo: bool,
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key
+    #[arg(long, env = "TENANTDESK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, env = "TENANTDESK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

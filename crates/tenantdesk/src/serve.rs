@@ -1,6 +1,9 @@
-//! `tenantdesk serve`: the HTTP service, its purge task, and graceful shutdown.
+//! `tenantdesk serve`: the HTTP service (HTTPS with `--tls-cert`/`--tls-key`), the demo's data,
+//! its purge task, and graceful shutdown.
 
 use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -27,13 +30,26 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         rate_limit_per_minute: args.rate_limit,
     };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
     let state = open_with_limits(global, config, limits).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;
     let address = listener.local_addr().context("failed to read the listening address")?;
-    let url = format!("http://{address}");
+    let url = format!("{}://{address}", if tls.is_some() { "https" } else { "http" });
     let shutdown = shutdown_signal()?;
+    if tls.is_none() && !address.ip().is_loopback() {
+        tracing::warn!(%address, "serving plain HTTP on a non-loopback address");
+        eprintln!(
+            "warning: serving plain HTTP on {address}, which is not a loopback address: browsers \
+             drop the web console's Secure session cookie there, so no one can stay signed in, and \
+             passwords and bearer tokens cross the network in clear. Run tenantdesk behind a reverse \
+             proxy that terminates TLS (see the README), or give it --tls-cert and --tls-key."
+        );
+    }
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "tenantdesk is listening on {url}")?;
@@ -64,12 +80,18 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 
     let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
-    let limits = *state.limits();
     let router = tenantdesk_api::router(state.clone()).merge(tenantdesk_console::router(state.app().clone()));
-    let served = tenantdesk_api::serve_router(listener, router, limits, shutdown).await;
+    let served = tenantdesk_api::serve(listener, router, limits, tls, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")
+}
+
+/// The TLS configuration of `--tls-cert` and `--tls-key`.
+fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<tenantdesk_api::http::tls::ServerConfig>> {
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("failed to read {}", path.display()));
+    tenantdesk_api::http::tls::server_config(&read(cert)?, &read(key)?)
+        .with_context(|| format!("failed to use {} and {} for TLS", cert.display(), key.display()))
 }
 
 /// A future that completes on Ctrl-C or SIGTERM. The handlers are registered now, before the

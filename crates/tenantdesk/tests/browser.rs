@@ -84,7 +84,7 @@ impl Console {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(tenantdesk_api::serve_router(listener, router, limits, async move {
+        tokio::spawn(tenantdesk_api::serve(listener, router, limits, None, async move {
             let _ = stopped.await;
         }));
         Self {

@@ -65,7 +65,10 @@ impl Server {
             lines.push(line.trim_end().to_owned());
         }
         let url = lines[0].rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{lines:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "{lines:?}"
+        );
         Self { child, lines, url }
     }
 
@@ -501,6 +504,98 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
             assert!(!log_text.contains(secret), "a demo password reached the log");
         }
     }
+}
+
+#[tokio::test]
+async fn serve_speaks_tls_with_the_given_certificate_and_key() {
+    let cwd = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (cwd.path().join("cert.pem"), cwd.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let log = cwd.path().join("server.log");
+    // By the environment, as a service manager would set it.
+    let server = Server::start_with(
+        cwd.path(),
+        &["--demo"],
+        &log,
+        &[
+            ("TENANTDESK_TLS_CERT", cert.to_str().unwrap()),
+            ("TENANTDESK_TLS_KEY", key.to_str().unwrap()),
+        ],
+    );
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    assert_eq!(server.lines[7], format!("web console: {}/", server.url));
+    let trusting = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let health = trusting.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let plain = server.url.replace("https://", "http://");
+    assert!(reqwest::get(format!("{plain}/healthz")).await.is_err());
+    server.stop();
+    assert!(
+        !std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("warning: serving plain HTTP")
+    );
+
+    // A certificate without its key, or an unreadable one, stops the start.
+    let alone = tenantdesk(cwd.path(), &["serve", "--tls-cert", cert.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&alone.stderr).contains("--tls-key"),
+        "{alone:?}"
+    );
+    let missing = cwd.path().join("missing.pem");
+    let unreadable = tenantdesk(
+        cwd.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(!unreadable.status.success());
+    assert!(
+        String::from_utf8_lossy(&unreadable.stderr).contains("failed to read"),
+        "{unreadable:?}"
+    );
+}
+
+#[test]
+fn plain_http_on_a_public_address_is_warned_about() {
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("server.log");
+    let mut child = Command::new(BIN)
+        .current_dir(cwd.path())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .env_remove("TENANTDESK_DATABASE_URL")
+        .env_remove("TENANTDESK_DATA_DIR")
+        .env_remove("TENANTDESK_TLS_CERT")
+        .env_remove("TENANTDESK_TLS_KEY")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("tenantdesk is listening on http://0.0.0.0:"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let warned = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        warned.contains("warning: serving plain HTTP on 0.0.0.0:")
+            && warned.contains("Secure session cookie")
+            && warned.contains("--tls-cert"),
+        "{warned}"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The HTTP surface: the router assembled from the handlers, the middleware, health checks, the
 //! OpenAPI document and its reference page (`/docs`), rate limiting, and the server loop: one accept
-//! loop with a bound on connections and timeouts on slow clients. Nothing imports this module but
+//! loop with a bound on connections, timeouts on slow clients and, if configured, TLS ([`tls`]). Nothing imports this module but
 //! the binary: handlers share extractors and responses through `extract` and `response`.
 //!
 //! Every API route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
@@ -12,6 +12,7 @@ mod context;
 mod docs;
 mod openapi;
 pub mod rate_limit;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -112,32 +113,35 @@ async fn refuse_nul_in_query(request: Request, next: axum::middleware::Next) -> 
     next.run(request).await
 }
 
-/// Serves the API of `state` on `listener` until `shutdown` completes, then finishes the requests under way.
-///
-/// The one accept loop: each accepted connection takes one of `max_connections` permits (or is
-/// closed at once when none is left) and is served by hyper's HTTP/1.1 connection with the header
-/// timeout; each request's body gets the body timeout and the client's address, for the rate
-/// limit.
-pub async fn serve(
+/// Serves the API of `state` alone, over plain HTTP, on `listener` until `shutdown` completes: [`serve`]
+/// with the API's router and the state's limits.
+pub async fn serve_api(
     listener: TcpListener,
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = *state.limits();
-    serve_router(listener, router(state), limits, shutdown).await
+    serve(listener, router(state), limits, None, shutdown).await
 }
 
-/// Serves `router` (the API's, with whatever front ends the binary adds beside it, such as the
-/// web console) on `listener` with `limits` until `shutdown` completes: the accept loop of
-/// [`serve`].
-pub async fn serve_router(
+/// Serves `router` (the API's, with whatever front end was merged into it) on `listener` until
+/// `shutdown` completes, then finishes the requests under way.
+///
+/// The one accept loop: each accepted connection takes one of `max_connections` permits (or is
+/// closed at once when none is left) and, in a task of its own, does its TLS handshake when `tls`
+/// is given (within the header timeout), then is served by hyper's HTTP/1.1 connection with the
+/// header timeout; each request's body gets the body timeout and the client's address, for the
+/// rate limit.
+pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -159,9 +163,34 @@ pub async fn serve_router(
             continue;
         };
         let service = connection_service(router.clone(), peer, limits.body_timeout);
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        // Watched from now on, handshake included: shutdown waits for it (within its bound), and
+        // a connection whose handshake ends after shutdown began is closed after its first answer.
+        let watcher = graceful.watcher();
+        let (http, tls) = (http.clone(), tls.clone());
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            let served = match tls {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Some(tls) => match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        watcher
+                            .watch(http.serve_connection(TokioIo::new(stream), service))
+                            .await
+                    }
+                    Ok(Err(error)) => {
+                        tracing::debug!(%error, %peer, "TLS handshake failed");
+                        Ok(())
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(error) = served {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
             drop(permit);

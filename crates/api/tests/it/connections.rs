@@ -157,3 +157,110 @@ async fn a_connection_past_the_limit_is_refused_until_one_closes() {
         .await
         .expect("no connection was served after one closed");
 }
+
+/// A self-signed certificate for `localhost` and 127.0.0.1, made for the test: (certificate PEM,
+/// key PEM).
+fn self_signed() -> (String, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    (certified.cert.pem(), certified.signing_key.serialize_pem())
+}
+
+/// A server on the test's database serving TLS with `cert` and `key`, with a 1-second header
+/// timeout; its address (`host:port`).
+async fn tls_server(app: &crate::helpers::TestApp, cert: &str, key: &str) -> String {
+    let tls = tenantdesk_api::http::tls::server_config(cert.as_bytes(), key.as_bytes()).unwrap();
+    let limits = Limits {
+        header_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let router = tenantdesk_api::router(app.second_app().await);
+    tokio::spawn(tenantdesk_api::serve(
+        listener,
+        router,
+        limits,
+        Some(tls),
+        std::future::pending(),
+    ));
+    address
+}
+
+#[tokio::test]
+async fn tls_serves_the_api_with_the_given_certificate_and_refuses_plain_http() {
+    let app = spawn_app!();
+    let (cert, key) = self_signed();
+    let address = tls_server(&app, &cert, &key).await;
+    let trusting = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(cert.as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    for host in ["127.0.0.1", "localhost"] {
+        let port = address.rsplit(':').next().unwrap();
+        let health = trusting
+            .get(format!("https://{host}:{port}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "{host}");
+    }
+    let users = trusting
+        .get(format!("https://{address}/v1/customers/{}/users", app.cid()))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status(), 200);
+
+    // A client that does not trust the certificate gets no answer.
+    let (other, _) = self_signed();
+    let distrusting = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(other.as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    assert!(
+        distrusting
+            .get(format!("https://{address}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
+
+    // Plain HTTP to the TLS port: no HTTP answer, the connection is closed.
+    let plain = reqwest::Client::new()
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await;
+    assert!(plain.is_err(), "{plain:?}");
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: tenantdesk\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream).await;
+    assert!(
+        !String::from_utf8_lossy(&answer).contains("HTTP/1.1"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
+#[tokio::test]
+async fn a_tls_handshake_that_never_comes_is_cut_off_by_the_header_timeout() {
+    let app = spawn_app!();
+    let (cert, key) = self_signed();
+    let address = tls_server(&app, &cert, &key).await;
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let answer = read_until_closed(&mut stream).await;
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+}
+
+#[test]
+fn tls_refuses_a_key_that_is_not_the_certificates() {
+    let (cert, _) = self_signed();
+    let (_, other_key) = self_signed();
+    let error = tenantdesk_api::http::tls::server_config(cert.as_bytes(), other_key.as_bytes()).unwrap_err();
+    assert!(format!("{error:#}").contains("does not match"), "{error:#}");
+    let error = tenantdesk_api::http::tls::server_config(b"not a pem", other_key.as_bytes()).unwrap_err();
+    assert!(format!("{error:#}").contains("no certificate"), "{error:#}");
+}

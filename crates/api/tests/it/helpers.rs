@@ -120,7 +120,7 @@ pub async fn create_customer(state: &ApiState, partner: PartnerId, domains: &[St
 pub async fn serve(state: ApiState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(tenantdesk_api::serve(listener, state, std::future::pending()));
+    tokio::spawn(tenantdesk_api::serve_api(listener, state, std::future::pending()));
     format!("http://{address}")
 }
 
