@@ -1,6 +1,8 @@
 //! Bearer tokens: JWTs (HS256) signed with a key kept in the database, so that every instance of
 //! the service accepts the tokens any of them, or the admin command, issued.
 
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -36,12 +38,21 @@ struct Claims {
     jti: String,
 }
 
+/// How many verified tokens [`TokenKeys`] remembers before it forgets them all.
+const VERIFIED_TOKENS: usize = 10_000;
+
 /// The service's token key: issues and verifies bearer tokens.
+///
+/// A token's signature and claims are checked once; the principal of a token that passed is
+/// remembered with its expiry (a token is a pure function of the key, so nothing another
+/// instance does can make the answer stale), and a later request with the same token only looks
+/// it up and checks the expiry. At most 10,000 are kept.
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     secret: SecretBox<Vec<u8>>,
+    verified: RwLock<HashMap<Box<str>, (Principal, u64)>>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -84,6 +95,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(&secret),
             validation,
             secret: SecretBox::new(Box::new(secret)),
+            verified: RwLock::new(HashMap::new()),
         }
     }
 
@@ -124,9 +136,32 @@ impl TokenKeys {
 
     /// The principal a token stands for, or why it is not valid.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        // As jsonwebtoken's check with no leeway: valid up to and including its `exp` second.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(u64::MAX, |since| since.as_secs());
+        let remembered = self.verified.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((principal, expires)) = remembered.get(token)
+            && now <= *expires
+        {
+            return Ok(principal.clone());
+        }
+        drop(remembered);
+        let (principal, expires) = self.verify_signed(token)?;
+        let mut remembered = self.verified.write().unwrap_or_else(PoisonError::into_inner);
+        if remembered.len() >= VERIFIED_TOKENS {
+            remembered.clear();
+        }
+        remembered.insert(token.into(), (principal.clone(), expires));
+        Ok(principal)
+    }
+
+    /// The principal of a token and its expiry, checked from its signature on.
+    fn verify_signed(&self, token: &str) -> Result<(Principal, u64), String> {
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
         let claims = data.claims;
+        let expires = claims.exp;
         let partner: PartnerId = claims
             .tid
             .parse()
@@ -139,7 +174,7 @@ impl TokenKeys {
             }),
             _ => return Err("the token's identity type and role do not agree".to_owned()),
         };
-        Ok(Principal { partner, agent })
+        Ok((Principal { partner, agent }, expires))
     }
 
     /// A key derived from the signing key for another purpose (continuation tokens), so that
@@ -173,4 +208,63 @@ pub async fn issue_token(
         })
         .transpose()?;
     Ok(state.tokens().issue(&Principal { partner, agent }, ttl)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::from_secret(vec![7; 32])
+    }
+
+    fn agent() -> Principal {
+        Principal {
+            partner: PartnerId::new(),
+            agent: Some(Agent {
+                upn: "agent@fabrikam.com".to_owned(),
+                role: AgentRole::AdminAgent,
+            }),
+        }
+    }
+
+    /// A remembered token is answered from memory until its expiry, and checked again after.
+    #[test]
+    fn a_remembered_token_is_answered_until_it_expires() {
+        let keys = keys();
+        let principal = agent();
+        let token = keys.issue(&principal, Duration::from_secs(600)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), principal);
+        let remember = |expires: u64, who: &Principal| {
+            let mut remembered = keys.verified.write().unwrap();
+            remembered.insert(token.as_str().into(), (who.clone(), expires));
+        };
+        // A marker principal tells whether the answer came from memory.
+        let marker = Principal {
+            partner: PartnerId::new(),
+            agent: None,
+        };
+        remember(u64::MAX, &marker);
+        assert_eq!(keys.verify(&token).unwrap(), marker, "answered from memory");
+        remember(1, &marker);
+        assert_eq!(
+            keys.verify(&token).unwrap(),
+            principal,
+            "expired in memory: checked again"
+        );
+    }
+
+    /// Only the exact token that was checked is remembered: a changed one, or one signed with
+    /// another key, is checked (and refused) as ever.
+    #[test]
+    fn only_checked_tokens_are_remembered() {
+        let keys = keys();
+        let token = keys.issue(&agent(), Duration::from_secs(600)).unwrap();
+        keys.verify(&token).unwrap();
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert!(keys.verify(&tampered).is_err());
+        let theirs = TokenKeys::from_secret(vec![8; 32]);
+        assert!(theirs.verify(&token).is_err());
+    }
 }

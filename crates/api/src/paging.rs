@@ -150,6 +150,7 @@ fn decode(key: &[u8], customer: CustomerId, token: &str) -> Result<UserQuery, Ap
         state: UserState::parse(&payload.s).ok_or_else(bad_token)?,
         sort,
         descending: payload.d,
+        search: None,
         after: Some(UserCursor {
             sort_value: payload.v,
             id: payload.i,
@@ -223,6 +224,7 @@ pub fn user_query(
         state: filter.unwrap_or(UserState::Active),
         sort,
         descending,
+        search: None,
         after: None,
         limit,
     })
@@ -240,6 +242,7 @@ mod tests {
             state: UserState::Inactive,
             sort: SortField::DisplayName,
             descending: true,
+            search: None,
             after: None,
             limit: 7,
         };
@@ -252,6 +255,7 @@ mod tests {
         assert_eq!(
             read,
             UserQuery {
+                search: None,
                 after: Some(cursor),
                 ..query
             }

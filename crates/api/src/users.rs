@@ -8,8 +8,8 @@ use axum::response::Response;
 use tenantdesk_core::Caller;
 use tenantdesk_core::users::{self, IfDeleted, Input, NewUser};
 use tenantdesk_domain::{
-    Customer, DirectoryRole, DirectoryRoleId, DisplayName, FieldError, Password, PersonName, UsageLocation, User,
-    UserChanges, UserPrincipalName, Validator,
+    Customer, DisplayName, FieldError, Password, PersonName, UsageLocation, User, UserChanges, UserPrincipalName,
+    Validator,
 };
 use tenantdesk_wire::{
     Attributes, Collection, CustomerUser, CustomerUserRequest, ErrorBody, Link, PasswordProfile, ResourceLinks,
@@ -53,22 +53,6 @@ fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
     }
 }
 
-/// The directory roles a new user is to be a member of, each once.
-fn parse_roles(ids: &[String], v: &mut Validator) -> Vec<DirectoryRoleId> {
-    let mut roles = Vec::new();
-    for id in ids {
-        match id.parse().ok().and_then(DirectoryRole::find) {
-            Some(role) if !roles.contains(&role.id) => roles.push(role.id),
-            Some(_) => {}
-            None => v.push(FieldError::new(
-                "directoryRoleIds",
-                format!("'{id}' is not a directory role"),
-            )),
-        }
-    }
-    roles
-}
-
 /// The user a create request asks for, for `customer`.
 fn new_user(request: &CustomerUserRequest, customer: &Customer) -> Input<NewUser> {
     let mut v = Validator::new();
@@ -89,7 +73,8 @@ fn new_user(request: &CustomerUserRequest, customer: &Customer) -> Input<NewUser
     {
         v.push(problem);
     }
-    let roles = parse_roles(request.directory_role_ids.as_deref().unwrap_or_default(), &mut v);
+    let ids = request.directory_role_ids.as_deref().unwrap_or_default();
+    let roles = users::directory_roles(ids.iter().map(String::as_str), "directoryRoleIds", &mut v);
     let profile_password = request.password_profile.as_ref();
     let password = match (&profile.upn, profile_password.and_then(|p| p.password.as_deref())) {
         (Some(upn), Some(given)) => v

@@ -95,6 +95,15 @@ impl App {
         self.0.clock.now()
     }
 
+    /// The scope of the caller's partner and customer `id`, unchecked: a query in it finds
+    /// nothing unless the customer is the partner's (every row of customer data carries both).
+    pub(crate) fn scope_of(&self, caller: &Caller, id: CustomerId) -> CustomerScope {
+        CustomerScope {
+            partner: caller.principal.partner,
+            customer: id,
+        }
+    }
+
     /// The caller's customer `id`, or 404 whether it does not exist or belongs to another partner.
     pub(crate) async fn customer_of(
         &self,

@@ -33,3 +33,22 @@ pub async fn list(app: &App, caller: &Caller, query: AuditQuery) -> Result<Page,
     records.truncate(query.limit as usize);
     Ok(Page { query, records, more })
 }
+
+/// Records `record` in a transaction of its own: the audit of an attempt that changed nothing (a
+/// refusal, a replay, a refused sign-in). A failure to record is logged, not returned: the attempt
+/// was answered either way.
+pub(crate) async fn record_apart(app: &App, record: &AuditRecord) {
+    let written = async {
+        let mut tx = app.store().begin().await?;
+        tx.insert_audit(record).await?;
+        tx.commit().await
+    };
+    if let Err(error) = written.await {
+        tracing::error!(
+            error = format!("{:#}", anyhow::Error::from(error)),
+            operation = record.operation.as_str(),
+            outcome = record.outcome.as_str(),
+            "failed to record an attempt"
+        );
+    }
+}

@@ -160,17 +160,6 @@ impl Attempt {
             outcome,
             ..caller.audit(self.operation, self.customer, self.resource.clone(), app.now())
         };
-        let written = async {
-            let mut tx = app.store().begin().await?;
-            tx.insert_audit(&record).await?;
-            tx.commit().await
-        };
-        if let Err(error) = written.await {
-            tracing::error!(
-                error = format!("{:#}", anyhow::Error::from(error)),
-                outcome = outcome.as_str(),
-                "failed to record an attempt"
-            );
-        }
+        crate::audit::record_apart(app, &record).await;
     }
 }

@@ -39,6 +39,29 @@ pub async fn of_user(
     Ok(ids.into_iter().filter_map(DirectoryRole::find).collect())
 }
 
+/// The directory roles of each of `users` (a page of a table), in their order: one query.
+pub async fn of_users(
+    app: &App,
+    caller: &Caller,
+    customer: CustomerId,
+    users: &[User],
+) -> Result<Vec<Vec<&'static DirectoryRole>>, Error> {
+    caller.require_agent(Permission::Read)?;
+    let (_, scope) = app.customer_of(caller, customer).await?;
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let pairs = app.store().roles_of_users(scope, &ids).await?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            pairs
+                .iter()
+                .filter(|(user, _)| user == id)
+                .filter_map(|(_, role)| DirectoryRole::find(*role))
+                .collect()
+        })
+        .collect())
+}
+
 /// A page of a role's members.
 #[derive(Debug)]
 pub struct Members {

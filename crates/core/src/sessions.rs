@@ -430,18 +430,7 @@ fn audit(
 
 /// Records an attempt in its own transaction; a failure to record is logged.
 async fn record(app: &App, agent: &AgentAccount, operation: Operation, outcome: Outcome, ids: &RequestIds) {
-    let record = audit(agent, operation, outcome, ids, app.now());
-    let written = async {
-        let mut tx = app.store().begin().await?;
-        tx.insert_audit(&record).await?;
-        tx.commit().await
-    };
-    if let Err(error) = written.await {
-        tracing::error!(
-            error = format!("{:#}", anyhow::Error::from(error)),
-            "failed to record a sign-in"
-        );
-    }
+    crate::audit::record_apart(app, &audit(agent, operation, outcome, ids, app.now())).await;
 }
 
 #[cfg(test)]

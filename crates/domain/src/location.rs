@@ -34,6 +34,11 @@ impl UsageLocation {
             .map_err(|_| format!("'{value}' is not an ISO 3166-1 alpha-2 country code"))
     }
 
+    /// Every code, sorted (for a form's choice of location).
+    pub fn codes() -> &'static [&'static str] {
+        &ISO_3166_ALPHA2
+    }
+
     /// The code, uppercase.
     pub fn as_str(&self) -> &'static str {
         self.0

@@ -31,14 +31,23 @@ const INVISIBLE: &[(char, &str)] = &[
 /// Why `c` may not be in a name, if it may not: a control character (Unicode category Cc) or one
 /// of [`INVISIBLE`].
 fn refused_character(c: char) -> Option<String> {
-    let code = format!("U+{:04X}", u32::from(c));
+    // Most characters pass: the message is only built for one that does not.
+    if c.is_ascii_graphic() || c == ' ' {
+        return None;
+    }
+    let code = || format!("U+{:04X}", u32::from(c));
     if c.is_control() {
-        return Some(format!("must not contain the control character {code}"));
+        return Some(format!("must not contain the control character {}", code()));
     }
     INVISIBLE
         .iter()
         .find(|(invisible, _)| *invisible == c)
-        .map(|(_, name)| format!("must not contain the invisible or text-direction character {code} ({name})"))
+        .map(|(_, name)| {
+            format!(
+                "must not contain the invisible or text-direction character {} ({name})",
+                code()
+            )
+        })
 }
 
 fn check_name(value: &str, max: usize) -> Result<(), String> {

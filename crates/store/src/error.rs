@@ -34,6 +34,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// The database failed, on the SQLite store's reader threads.
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
     /// A migration failed.
     #[error("migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),

@@ -160,6 +160,9 @@ pub trait RoleReads: Send + Sync {
     /// The directory roles a user is a member of.
     async fn user_roles(&self, scope: CustomerScope, user: UserId) -> Result<Vec<DirectoryRoleId>>;
 
+    /// The directory roles of several users at once (a page of a table), as (user, role) pairs.
+    async fn roles_of_users(&self, scope: CustomerScope, users: &[UserId]) -> Result<Vec<(UserId, DirectoryRoleId)>>;
+
     /// The active members of a directory role, by user id, after `after`, at most `limit`.
     async fn role_members(
         &self,

@@ -39,6 +39,8 @@ pub struct UserQuery {
     pub sort: SortField,
     /// Descending instead of ascending.
     pub descending: bool,
+    /// Only users whose UPN or display name contains this text (any case); `None`: all.
+    pub search: Option<String>,
     /// Start after this user; `None` for the first page.
     pub after: Option<UserCursor>,
     /// At most this many users.

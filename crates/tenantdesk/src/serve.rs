@@ -80,7 +80,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 
     let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
-    let router = tenantdesk_api::router(state.clone());
+    let router = tenantdesk_api::router(state.clone()).merge(tenantdesk_console::router(state.app().clone()));
     let served = tenantdesk_api::serve(listener, router, limits, tls, shutdown).await;
     purger.abort();
     tracing::info!("stopped");

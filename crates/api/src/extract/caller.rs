@@ -17,8 +17,9 @@ impl FromRequestParts<ApiState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
-        let principal = match parts.extensions.get::<VerifiedPrincipal>() {
-            Some(VerifiedPrincipal(principal)) => principal.clone(),
+        // Taken, not cloned: nothing after the caller needs it.
+        let principal = match parts.extensions.remove::<VerifiedPrincipal>() {
+            Some(VerifiedPrincipal(principal)) => principal,
             None => principal(&parts.headers, state)?,
         };
         let ids = parts

@@ -23,13 +23,13 @@ const MS_SERVER_ID: HeaderName = HeaderName::from_static("ms-serverid");
 /// The ids of a request with these headers: `MS-RequestId` and `MS-CorrelationId` (or CloudCockpit's
 /// `X-Correlation-Id`) as sent, or generated.
 fn request_ids(headers: &HeaderMap) -> RequestIds {
-    let generated = RequestIds::generate();
+    let fresh = || uuid::Uuid::new_v4().to_string();
     let request_id = header_id(headers, &MS_REQUEST_ID);
     let correlation_id = header_id(headers, &MS_CORRELATION_ID).or_else(|| header_id(headers, &X_CORRELATION_ID));
     RequestIds {
         request_id_from_client: request_id.is_some(),
-        request_id: request_id.unwrap_or(generated.request_id),
-        correlation_id: correlation_id.unwrap_or(generated.correlation_id),
+        request_id: request_id.unwrap_or_else(fresh),
+        correlation_id: correlation_id.unwrap_or_else(fresh),
     }
 }
 

@@ -100,7 +100,11 @@ pub fn router(state: ApiState) -> Router {
 /// checked by their readers (`tenantdesk_wire::tolerant`, the CSV reader); headers cannot carry a
 /// NUL, and the ids read from them are visible ASCII only.
 async fn refuse_nul_in_query(request: Request, next: axum::middleware::Next) -> Response {
-    if let Ok(axum::extract::Query(params)) = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(request.uri())
+    // A URI holds no raw NUL: only `%00` decodes to one, so a query without it is let through
+    // without decoding it.
+    if request.uri().query().is_some_and(|query| query.contains("%00"))
+        && let Ok(axum::extract::Query(params)) =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(request.uri())
         && let Some((name, _)) = params.iter().find(|(k, v)| k.contains('\0') || v.contains('\0'))
     {
         let name = if name.contains('\0') { "query" } else { name.as_str() };
@@ -240,6 +244,15 @@ const LITERAL_SEGMENTS: [&str; 7] = [
 pub fn normalize_path(mut request: Request) -> Request {
     let uri = request.uri();
     let path = uri.path();
+    // Most paths are already as the router spells them: checked without allocating.
+    let normal = path.split('/').all(|segment| {
+        !LITERAL_SEGMENTS
+            .iter()
+            .any(|literal| literal.eq_ignore_ascii_case(segment) && *literal != segment)
+    });
+    if normal && (path.len() <= 1 || !path.ends_with('/')) {
+        return request;
+    }
     let mut normalized: String = path
         .split('/')
         .map(|segment| {

@@ -307,3 +307,37 @@ async fn concurrent_creates_of_one_upn_give_one_user() {
     assert!(statuses.contains(&None) && statuses.contains(&Some(409)), "{a:?} {b:?}");
     assert_eq!(user_counts(&app).await, (1, 0));
 }
+
+/// A read asks one query when it finds what it asked for; a miss still tells an unknown customer
+/// (60003) from an unknown user (60002), and an empty page of a known customer is a page.
+#[tokio::test]
+async fn reads_tell_an_unknown_customer_from_an_unknown_user() {
+    let app = spawn_app!();
+    let unknown = uuid::Uuid::new_v4();
+    let sdk = app.sdk();
+    for err in [
+        sdk.customers().by_id(unknown).users().page(0).await.unwrap_err(),
+        sdk.customers()
+            .by_id(unknown)
+            .users()
+            .by_id(unknown)
+            .get()
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!((err.status(), err.code()), (Some(404), Some(60_003)), "{err}");
+    }
+    let err = sdk
+        .customers()
+        .by_id(app.cid())
+        .users()
+        .by_id(unknown)
+        .get()
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.code()), (Some(404), Some(60_002)), "{err}");
+    let users = sdk.customers().by_id(app.cid()).users();
+    assert!(users.page(0).await.unwrap().items.is_empty());
+    let users = sdk.customers().by_id(app.cid()).users();
+    assert!(users.deleted_page(0).await.unwrap().items.is_empty());
+}

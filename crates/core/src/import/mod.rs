@@ -66,6 +66,20 @@ pub async fn validate(
     check_file(app, caller, customer_id, location, file).await
 }
 
+/// Checks a file's rows against every rule before a location is chosen (the console's Validate);
+/// creates nothing. Returns the rows that are ready.
+pub async fn validate_rows(
+    app: &App,
+    caller: &Caller,
+    customer_id: CustomerId,
+    file: &[u8],
+) -> Result<Vec<ValidRow>, Error> {
+    caller.require_agent(Permission::ManageUsers)?;
+    let (customer, scope) = app.customer_of(caller, customer_id).await?;
+    let rows = csv_file::read(file).map_err(Error::Invalid)?;
+    check_rows(app, &customer, scope, rows).await
+}
+
 async fn check_file(
     app: &App,
     caller: &Caller,
@@ -83,7 +97,17 @@ async fn check_file(
             return Err(Error::Invalid(problems));
         }
     };
+    let rows = check_rows(app, &customer, scope, rows).await?;
+    Ok(Validated { scope, location, rows })
+}
 
+/// Every rule of a row, and the UPNs taken by active users; every problem found, by row.
+async fn check_rows(
+    app: &App,
+    customer: &tenantdesk_domain::Customer,
+    scope: CustomerScope,
+    rows: Vec<CsvRow>,
+) -> Result<Vec<ValidRow>, Error> {
     let mut problems = Vec::new();
     let mut valid = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
@@ -137,11 +161,7 @@ async fn check_file(
         problems.sort_by_key(|p| row_number(&p.field));
         return Err(Error::Invalid(problems));
     }
-    Ok(Validated {
-        scope,
-        location,
-        rows: valid,
-    })
+    Ok(valid)
 }
 
 /// Records the problem of `result`, if any, under `row` and `column`.

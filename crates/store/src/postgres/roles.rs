@@ -24,6 +24,24 @@ impl RoleReads for PostgresStore {
         Ok(ids.into_iter().map(DirectoryRoleId::from_uuid).collect())
     }
 
+    async fn roles_of_users(&self, scope: CustomerScope, users: &[UserId]) -> Result<Vec<(UserId, DirectoryRoleId)>> {
+        let ids: Vec<Uuid> = users.iter().map(UserId::as_uuid).collect();
+        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT user_id, role_id FROM role_members WHERE customer_id = $1 AND partner_id = $2 \
+             AND user_id = ANY($3) ORDER BY user_id, role_id",
+        )
+        .bind(scope.customer.as_uuid())
+        .bind(scope.partner.as_uuid())
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, role)| (UserId::from_uuid(user), DirectoryRoleId::from_uuid(role)))
+            .collect())
+    }
+
     async fn role_members(
         &self,
         scope: CustomerScope,

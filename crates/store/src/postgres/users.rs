@@ -45,6 +45,7 @@ impl UserReads for PostgresStore {
                         "SELECT ",
                         user_columns!(),
                         " FROM users WHERE customer_id = $1 AND partner_id = $2 AND state = $3",
+                        " AND ($5::text IS NULL OR strpos(upn_lower, $5) > 0 OR strpos(lower(display_name), $5) > 0)",
                         " ORDER BY ",
                         $column,
                         " ",
@@ -57,6 +58,7 @@ impl UserReads for PostgresStore {
                         "SELECT ",
                         user_columns!(),
                         " FROM users WHERE customer_id = $1 AND partner_id = $2 AND state = $3",
+                        " AND ($7::text IS NULL OR strpos(upn_lower, $7) > 0 OR strpos(lower(display_name), $7) > 0)",
                         " AND (",
                         $column,
                         ", id) ",
@@ -85,9 +87,11 @@ impl UserReads for PostgresStore {
             .bind(scope.partner.as_uuid())
             .bind(query.state.as_str())
             .bind(i64::from(query.limit));
+        let search = query.search.as_deref().map(str::to_ascii_lowercase);
         if let Some(cursor) = &query.after {
             q = q.bind(cursor.sort_value.clone()).bind(cursor.id.as_uuid());
         }
+        q = q.bind(search);
         let rows = q.fetch_all(&self.pool).await.map_err(translate)?;
         rows.iter().map(user_from_row).collect()
     }

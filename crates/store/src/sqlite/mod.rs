@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one file, WAL journal, writers serialised by `BEGIN IMMEDIATE`.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,10 +17,13 @@ use crate::{Conflict, Result, Store, StoreError, Tx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// A tenantdesk database in one SQLite file.
+/// A tenantdesk database in one SQLite file: a pool of sqlx connections for writes and most
+/// reads, and reader threads on rusqlite for the hot reads (`reader`).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// `None` for an in-memory database, which other connections cannot see.
+    readers: Option<Arc<reader::Readers>>,
 }
 
 impl SqliteStore {
@@ -50,15 +54,24 @@ impl SqliteStore {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        if create && !url.contains(":memory:") && !url.contains("mode=memory") {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if create && !in_memory {
             create_owner_only(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        let path = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .map_err(translate)?;
-        Ok(Self { pool })
+        // Opened once the pool has made the file and put it in WAL mode.
+        let readers = if in_memory {
+            None
+        } else {
+            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+            Some(Arc::new(reader::Readers::open(&path, cores.max(2))?))
+        };
+        Ok(Self { pool, readers })
     }
 
     /// The connection pool, for the SQLite-to-PostgreSQL copy.
@@ -174,6 +187,7 @@ mod audit;
 mod customers;
 mod idempotency;
 mod partners;
+mod reader;
 mod roles;
 mod users;
 
@@ -231,6 +245,57 @@ impl Tx for SqliteTx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page's statement is prepared once per reader connection, however often it is bound
+    /// (SQLite prepares a statement again at every bind when a bound value steers its plan).
+    #[tokio::test]
+    async fn a_page_statement_is_not_prepared_again_at_each_bind() {
+        use crate::{SortField, UserQuery};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let readers = reader::Readers::open(&dir.path().join("test.db"), 1).unwrap();
+        for (state, after) in [(UserState::Active, false), (UserState::Inactive, true)] {
+            let query = UserQuery {
+                state,
+                sort: SortField::DisplayName,
+                descending: after,
+                after: after.then(|| crate::UserCursor {
+                    sort_value: "b".to_owned(),
+                    id: UserId::new(),
+                }),
+                limit: 10,
+                search: None,
+            };
+            let sql = users::page_sql(&query);
+            let reprepared = readers
+                .run(move |connection| {
+                    for limit in [11_i64, 101, 7] {
+                        let mut statement = connection.prepare_cached(sql).map_err(reader::failed)?;
+                        let mut rows = if after {
+                            statement.query(rusqlite::params!["c", "p", "an", "an", "an", "b", "u", limit])
+                        } else {
+                            statement.query(rusqlite::params![
+                                "c",
+                                "p",
+                                None::<String>,
+                                None::<String>,
+                                None::<String>,
+                                limit
+                            ])
+                        }
+                        .map_err(reader::failed)?;
+                        while rows.next().map_err(reader::failed)?.is_some() {}
+                    }
+                    let statement = connection.prepare_cached(sql).map_err(reader::failed)?;
+                    Ok(statement.get_status(rusqlite::StatementStatus::RePrepare))
+                })
+                .await
+                .unwrap();
+            assert_eq!(reprepared, 0, "{sql}");
+        }
+    }
 
     async fn synchronous_of(store: &SqliteStore) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")

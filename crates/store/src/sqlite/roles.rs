@@ -23,6 +23,31 @@ impl RoleReads for SqliteStore {
         ids.iter().map(|id| id.parse().map_err(corrupt("role id"))).collect()
     }
 
+    async fn roles_of_users(&self, scope: CustomerScope, users: &[UserId]) -> Result<Vec<(UserId, DirectoryRoleId)>> {
+        // The ids travel as one JSON array: one statement, however many users.
+        let ids: Vec<String> = users.iter().map(|id| format!("\"{id}\"")).collect();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT user_id, role_id FROM role_members WHERE customer_id = ? AND partner_id = ? \
+             AND user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, role_id",
+        )
+        .bind(scope.customer.to_string())
+        .bind(scope.partner.to_string())
+        .bind(format!("[{}]", ids.join(",")))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|(user, role)| {
+                Ok((
+                    user.parse().map_err(corrupt("user id"))?,
+                    role.parse().map_err(corrupt("role id"))?,
+                ))
+            })
+            .collect()
+    }
+
+    // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
+    // (see `users::page_sql`).
     async fn role_members(
         &self,
         scope: CustomerScope,
@@ -35,7 +60,7 @@ impl RoleReads for SqliteStore {
             user_columns!(),
             " FROM users WHERE customer_id = ?1 AND partner_id = ?3 AND state = 'active' AND id IN",
             " (SELECT user_id FROM role_members WHERE customer_id = ?1 AND role_id = ?2 AND partner_id = ?3)",
-            " AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+            " AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5 + 0"
         ))
         .bind(scope.customer.to_string())
         .bind(role.to_string())

@@ -4,23 +4,108 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
+use super::reader::{self, failed};
 use super::{SqliteStore, SqliteTx, millis, translate, user_from_row, uuid};
 use crate::{CustomerScope, Result, SortField, StoreError, UserQuery, UserReads, UserWrites};
+
+/// The statement of a page of users as `query` asks.
+///
+/// No bound value may steer SQLite's plan: SQLite reads the value bound to a bare `LIMIT ?` while
+/// it plans and so prepares the statement again after every bind, which made most of a list's cost
+/// (`LIMIT ? + 0` is an expression it does not read). The state is written in for the same reason,
+/// as the partial indexes depend on it.
+pub(super) fn page_sql(query: &UserQuery) -> &'static str {
+    macro_rules! page {
+        ($column:literal, $cmp:literal, $dir:literal, $state:literal) => {
+            (
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE customer_id = ? AND partner_id = ? AND state = '",
+                    $state,
+                    "'",
+                    " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
+                    " ORDER BY ",
+                    $column,
+                    " ",
+                    $dir,
+                    ", id ",
+                    $dir,
+                    " LIMIT ? + 0"
+                ),
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE customer_id = ? AND partner_id = ? AND state = '",
+                    $state,
+                    "'",
+                    " AND (? IS NULL OR instr(upn_lower, ?) > 0 OR instr(lower(display_name), ?) > 0)",
+                    " AND (",
+                    $column,
+                    ", id) ",
+                    $cmp,
+                    " (?, ?)",
+                    " ORDER BY ",
+                    $column,
+                    " ",
+                    $dir,
+                    ", id ",
+                    $dir,
+                    " LIMIT ? + 0"
+                ),
+            )
+        };
+    }
+    use tenantdesk_domain::UserState::{Active, Inactive};
+    let (first, after) = match (query.sort, query.descending, query.state) {
+        (SortField::UserPrincipalName, false, Active) => page!("upn_lower", ">", "ASC", "active"),
+        (SortField::UserPrincipalName, true, Active) => page!("upn_lower", "<", "DESC", "active"),
+        (SortField::DisplayName, false, Active) => page!("display_name", ">", "ASC", "active"),
+        (SortField::DisplayName, true, Active) => page!("display_name", "<", "DESC", "active"),
+        (SortField::UserPrincipalName, false, Inactive) => page!("upn_lower", ">", "ASC", "inactive"),
+        (SortField::UserPrincipalName, true, Inactive) => page!("upn_lower", "<", "DESC", "inactive"),
+        (SortField::DisplayName, false, Inactive) => page!("display_name", ">", "ASC", "inactive"),
+        (SortField::DisplayName, true, Inactive) => page!("display_name", "<", "DESC", "inactive"),
+    };
+    if query.after.is_some() { after } else { first }
+}
+
+/// An id as SQLite keeps it (lowercase hyphenated text), written into `buffer`.
+fn encode(id: uuid::Uuid, buffer: &mut [u8; 36]) -> &str {
+    id.hyphenated().encode_lower(buffer)
+}
 
 #[async_trait]
 impl UserReads for SqliteStore {
     async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query(concat!(
+        const SQL: &str = concat!(
             "SELECT ",
             user_columns!(),
             " FROM users WHERE customer_id = ? AND id = ? AND partner_id = ?"
-        ))
-        .bind(scope.customer.to_string())
-        .bind(id.to_string())
-        .bind(scope.partner.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(translate)?;
+        );
+        if let Some(readers) = &self.readers {
+            return readers
+                .run(move |connection| {
+                    let mut statement = connection.prepare_cached(SQL).map_err(failed)?;
+                    let (mut customer, mut user, mut partner) = ([0; 36], [0; 36], [0; 36]);
+                    let mut rows = statement
+                        .query((
+                            encode(scope.customer.as_uuid(), &mut customer),
+                            encode(id.as_uuid(), &mut user),
+                            encode(scope.partner.as_uuid(), &mut partner),
+                        ))
+                        .map_err(failed)?;
+                    rows.next().map_err(failed)?.map(reader::user_from_row).transpose()
+                })
+                .await;
+        }
+        let row = sqlx::query(SQL)
+            .bind(scope.customer.to_string())
+            .bind(id.to_string())
+            .bind(scope.partner.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(translate)?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -39,52 +124,49 @@ impl UserReads for SqliteStore {
     }
 
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>> {
-        macro_rules! page {
-            ($column:literal, $cmp:literal, $dir:literal) => {
-                (
-                    concat!(
-                        "SELECT ",
-                        user_columns!(),
-                        " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
-                        " ORDER BY ",
-                        $column,
-                        " ",
-                        $dir,
-                        ", id ",
-                        $dir,
-                        " LIMIT ?"
-                    ),
-                    concat!(
-                        "SELECT ",
-                        user_columns!(),
-                        " FROM users WHERE customer_id = ? AND partner_id = ? AND state = ?",
-                        " AND (",
-                        $column,
-                        ", id) ",
-                        $cmp,
-                        " (?, ?)",
-                        " ORDER BY ",
-                        $column,
-                        " ",
-                        $dir,
-                        ", id ",
-                        $dir,
-                        " LIMIT ?"
-                    ),
-                )
-            };
+        let sql = page_sql(query);
+        if let Some(readers) = &self.readers {
+            let query = query.clone();
+            return readers
+                .run(move |connection| {
+                    let mut statement = connection.prepare_cached(sql).map_err(failed)?;
+                    let (mut customer, mut partner, mut after) = ([0; 36], [0; 36], [0; 36]);
+                    let (customer, partner) = (
+                        encode(scope.customer.as_uuid(), &mut customer),
+                        encode(scope.partner.as_uuid(), &mut partner),
+                    );
+                    let limit = i64::from(query.limit);
+                    let search = query.search.as_deref().map(str::to_ascii_lowercase);
+                    let mut rows = match &query.after {
+                        None => statement.query(rusqlite::params![customer, partner, search, search, search, limit]),
+                        Some(cursor) => {
+                            let id = encode(cursor.id.as_uuid(), &mut after);
+                            statement.query(rusqlite::params![
+                                customer,
+                                partner,
+                                search,
+                                search,
+                                search,
+                                cursor.sort_value,
+                                id,
+                                limit
+                            ])
+                        }
+                    }
+                    .map_err(failed)?;
+                    let mut users = Vec::with_capacity(query.limit as usize);
+                    while let Some(row) = rows.next().map_err(failed)? {
+                        users.push(reader::user_from_row(row)?);
+                    }
+                    Ok(users)
+                })
+                .await;
         }
-        let (first, after) = match (query.sort, query.descending) {
-            (SortField::UserPrincipalName, false) => page!("upn_lower", ">", "ASC"),
-            (SortField::UserPrincipalName, true) => page!("upn_lower", "<", "DESC"),
-            (SortField::DisplayName, false) => page!("display_name", ">", "ASC"),
-            (SortField::DisplayName, true) => page!("display_name", "<", "DESC"),
-        };
-        let sql = if query.after.is_some() { after } else { first };
         let mut q = sqlx::query(sql)
             .bind(scope.customer.to_string())
-            .bind(scope.partner.to_string())
-            .bind(query.state.as_str());
+            .bind(scope.partner.to_string());
+        let search = query.search.as_deref().map(str::to_ascii_lowercase);
+        q = q.bind(search.clone()).bind(search.clone()).bind(search);
         if let Some(cursor) = &query.after {
             q = q.bind(cursor.sort_value.clone()).bind(cursor.id.to_string());
         }
@@ -96,10 +178,12 @@ impl UserReads for SqliteStore {
         rows.iter().map(user_from_row).collect()
     }
 
+    // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
+    // (see `users::page_sql`).
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
         let rows = sqlx::query(
             "SELECT partner_id, customer_id, id FROM users \
-             WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ?",
+             WHERE state = 'inactive' AND soft_deleted_at < ? ORDER BY soft_deleted_at LIMIT ? + 0",
         )
         .bind(millis(cutoff))
         .bind(i64::from(limit))

@@ -128,6 +128,19 @@ pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
     assert!(store.user(other_partner, u.id).await.unwrap().is_none());
     let other_customer = customer(store, p).await;
     assert!(store.user(other_customer, u.id).await.unwrap().is_none());
+    // A page in another scope is empty too: a use case that finds users needs no other proof
+    // that the customer is the caller's.
+    let page = UserQuery {
+        state: UserState::Active,
+        sort: SortField::UserPrincipalName,
+        descending: false,
+        search: None,
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(store.users(scope, &page).await.unwrap(), vec![read.clone()]);
+    assert!(store.users(other_partner, &page).await.unwrap().is_empty());
+    assert!(store.users(other_customer, &page).await.unwrap().is_empty());
 
     let mut tx = store.begin().await.unwrap();
     let mut locked = tx.user_for_update(scope, u.id).await.unwrap().unwrap();
@@ -212,6 +225,7 @@ pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
                     state: UserState::Active,
                     sort,
                     descending,
+                    search: None,
                     after,
                     limit: 10,
                 };
@@ -239,6 +253,55 @@ pub async fn keyset_pages_cover_every_user_once_in_order(store: &dyn Store) {
     }
 }
 
+pub async fn a_search_finds_users_by_upn_or_display_name_in_any_case_page_by_page(store: &dyn Store) {
+    let partner_id = partner(store).await;
+    let scope = customer(store, partner_id).await;
+    for i in 0..23 {
+        let u = user(scope, &format!("user{i:02}@contoso.com"), &format!("Name {}", i % 5));
+        insert(store, scope, &u).await.unwrap();
+    }
+    let other = customer(store, partner_id).await;
+    insert(store, other, &user(other, "user03@fabrikam.com", "Name 3"))
+        .await
+        .unwrap();
+    let search = |text: &str, sort| {
+        let text = text.to_owned();
+        async move {
+            let mut found = Vec::new();
+            let mut after = None;
+            loop {
+                let query = UserQuery {
+                    state: UserState::Active,
+                    sort,
+                    descending: false,
+                    search: Some(text.clone()),
+                    after,
+                    limit: 2,
+                };
+                let page = store.users(scope, &query).await.unwrap();
+                after = page.last().map(|u| UserCursor::after(u, sort));
+                let done = page.len() < 2;
+                found.extend(page.into_iter().map(|u| u.upn.normalized()));
+                if done {
+                    return found;
+                }
+            }
+        }
+    };
+    for sort in [SortField::UserPrincipalName, SortField::DisplayName] {
+        let mut by_name = search("NAME 3", sort).await;
+        by_name.sort();
+        let want: Vec<String> = [3, 8, 13, 18]
+            .iter()
+            .map(|i| format!("user{i:02}@contoso.com"))
+            .collect();
+        assert_eq!(by_name, want, "{sort:?}: the other customer's user is not found");
+        assert_eq!(search("User1", sort).await.len(), 10, "{sort:?}");
+        assert!(search("nobody", sort).await.is_empty());
+    }
+    assert_eq!(search("%", SortField::UserPrincipalName).await.len(), 0, "no wildcards");
+}
+
 pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &dyn Store) {
     let scope = customer(store, partner(store).await).await;
     let now = Utc::now();
@@ -259,6 +322,7 @@ pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &
         state: UserState::Inactive,
         sort: SortField::UserPrincipalName,
         descending: false,
+        search: None,
         after: None,
         limit: 100,
     };
@@ -415,6 +479,16 @@ pub async fn role_memberships_follow_the_user_life_cycle(store: &dyn Store) {
         customer: scope.customer,
     };
     assert!(store.user_roles(other_partner, users[0].id).await.unwrap().is_empty());
+
+    // A page's roles in one query, scoped like the rest.
+    let page: Vec<UserId> = users.iter().take(2).map(|u| u.id).collect();
+    let mut pairs = store.roles_of_users(scope, &page).await.unwrap();
+    pairs.sort();
+    let mut want = vec![(users[0].id, admin), (users[0].id, helpdesk), (users[1].id, helpdesk)];
+    want.sort();
+    assert_eq!(pairs, want);
+    assert!(store.roles_of_users(other_partner, &page).await.unwrap().is_empty());
+    assert!(store.roles_of_users(scope, &[]).await.unwrap().is_empty());
 
     // Members page by user id.
     let first = store.role_members(scope, helpdesk, None, 3).await.unwrap();

@@ -59,6 +59,7 @@ conformance_tests!(
     active_upns_are_unique_case_insensitively,
     dropping_a_transaction_rolls_it_back,
     keyset_pages_cover_every_user_once_in_order,
+    a_search_finds_users_by_upn_or_display_name_in_any_case_page_by_page,
     deleted_users_are_listed_apart_and_purged_after_the_cutoff,
     responses_are_recorded_once_and_expire,
     settings_keep_their_first_value,

@@ -1,0 +1,252 @@
+//! The session cookie and the signed-in agent; the sign-in, password change and sign-out pages.
+//!
+//! The cookie holds the session's secret only (`HttpOnly; Secure; SameSite=Strict`; no lifetime
+//! of its own: the server ends the session after 30 minutes idle or 12 hours). Every page but the
+//! sign-in page needs a session; an agent with a one-time password is sent to the password page
+//! until it has replaced it.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, FromRequest as _, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tenantdesk_core::sessions::{self, Session, SessionToken, SignInError, SignedIn as NewSession};
+use tenantdesk_core::{App, RequestIds};
+
+use crate::error::PageError;
+use crate::forms::{Fields, Problems};
+use crate::page::{Chrome, render};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tenantdesk_session";
+
+/// The page a signed-in agent lands on.
+const START: &str = "/customers";
+/// The page of an agent that must replace its one-time password.
+const PASSWORD: &str = "/password";
+
+/// The session a request's cookie stands for, whatever the state of the agent's password.
+#[derive(Debug)]
+pub struct AnySession {
+    /// The session.
+    pub session: Session,
+    /// The frame of the agent's pages.
+    pub chrome: Chrome,
+}
+
+/// A signed-in agent that may use the console (its password is its own).
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The session.
+    pub session: Session,
+    /// The frame of the agent's pages.
+    pub chrome: Chrome,
+}
+
+impl SignedIn {
+    /// The agent calling a use case under `ids`.
+    pub fn caller(&self, ids: RequestIds) -> tenantdesk_core::Caller {
+        self.session.caller(ids)
+    }
+}
+
+/// The session token a request's cookie carries.
+fn token(headers: &HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| SessionToken::from_cookie(value))
+}
+
+/// The cookie that carries `token`.
+fn session_cookie(token: &SessionToken) -> HeaderValue {
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
+        token.expose()
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The cookie that forgets the session.
+fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_static("tenantdesk_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// Back to the sign-in page, forgetting the cookie.
+fn to_sign_in() -> Response {
+    ([(header::SET_COOKIE, cleared_cookie())], Redirect::to("/")).into_response()
+}
+
+impl FromRequestParts<App> for AnySession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let Some(token) = token(&parts.headers) else {
+            return Err(Redirect::to("/").into_response());
+        };
+        match sessions::resume(app, &token).await {
+            Ok(Some(session)) => {
+                let chrome = Chrome::of(&session.agent);
+                Ok(Self { session, chrome })
+            }
+            Ok(None) => Err(to_sign_in()),
+            Err(error) => Err(PageError::from_core(error, &Chrome::anonymous()).into_response()),
+        }
+    }
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let AnySession { session, chrome } = AnySession::from_request_parts(parts, app).await?;
+        if session.agent.must_change_password {
+            return Err(Redirect::to(PASSWORD).into_response());
+        }
+        Ok(Self { session, chrome })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    username: String,
+    error: Option<String>,
+}
+
+/// `/`: the sign-in page, or the console for a signed-in agent.
+pub async fn home(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(token) = token(&headers)
+        && let Ok(Some(session)) = sessions::resume(&app, &token).await
+    {
+        let to = if session.agent.must_change_password {
+            PASSWORD
+        } else {
+            START
+        };
+        return Redirect::to(to).into_response();
+    }
+    render(&SignInPage {
+        chrome: Chrome::anonymous(),
+        username: String::new(),
+        error: None,
+    })
+}
+
+/// The client's address, when the server knows it (the throttling of failed sign-ins).
+fn client_address(parts: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    parts.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// `POST /sign-in`: **Sign in**.
+pub async fn sign_in(State(app): State<App>, request: axum::extract::Request) -> Response {
+    let address = client_address(request.extensions());
+    let Ok(Form(fields)) = Form::<Vec<(String, String)>>::from_request(request, &app).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let fields = Fields(fields);
+    let username = fields.get("username").trim().to_owned();
+    let ids = RequestIds::generate();
+    match sessions::sign_in(&app, &username, fields.get("password"), address, &ids).await {
+        Ok(NewSession { session, token }) => {
+            let to = if session.agent.must_change_password {
+                PASSWORD
+            } else {
+                START
+            };
+            ([(header::SET_COOKIE, session_cookie(&token))], Redirect::to(to)).into_response()
+        }
+        Err(error) => {
+            let (status, message) = match &error {
+                SignInError::Incorrect => (
+                    StatusCode::UNAUTHORIZED,
+                    "The username or password is incorrect.".to_owned(),
+                ),
+                SignInError::LockedOut { until } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many failed sign-ins. Try again after {} UTC.",
+                        until.format("%H:%M")
+                    ),
+                ),
+                SignInError::Failed(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Signing in failed. Try again later.".to_owned(),
+                ),
+            };
+            if let SignInError::Failed(error) = error {
+                tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "a sign-in failed");
+            }
+            let page = SignInPage {
+                chrome: Chrome::anonymous(),
+                username,
+                error: Some(message),
+            };
+            (status, render(&page)).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    one_time: bool,
+    problems: Problems,
+}
+
+/// `/password`: replace the password (a one-time password must be, before anything else).
+pub async fn password_page(agent: AnySession) -> Response {
+    render(&PasswordPage {
+        one_time: agent.session.agent.must_change_password,
+        chrome: agent.chrome,
+        problems: Problems::default(),
+    })
+}
+
+/// `POST /password`: **Change password**. Every session of the agent ends; this browser gets a new one.
+pub async fn change_password(
+    State(app): State<App>,
+    agent: AnySession,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let ids = RequestIds::generate();
+    let changed = sessions::change_password(
+        &app,
+        &agent.session,
+        fields.get("new_password"),
+        fields.get("confirm_password"),
+        &ids,
+    )
+    .await;
+    match changed {
+        Ok(NewSession { token, .. }) => {
+            ([(header::SET_COOKIE, session_cookie(&token))], Redirect::to(START)).into_response()
+        }
+        Err(tenantdesk_core::Error::Invalid(problems)) => {
+            let page = PasswordPage {
+                one_time: agent.session.agent.must_change_password,
+                chrome: agent.chrome,
+                problems: Problems(problems),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(error) => PageError::from_core(error, &agent.chrome).into_response(),
+    }
+}
+
+/// `POST /sign-out`: **Sign out**.
+pub async fn sign_out(State(app): State<App>, agent: AnySession) -> Response {
+    if let Err(error) = sessions::sign_out(&app, &agent.session, &RequestIds::generate()).await {
+        return PageError::from_core(error, &agent.chrome).into_response();
+    }
+    to_sign_in()
+}

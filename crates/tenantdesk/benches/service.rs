@@ -1,0 +1,655 @@
+//! Benchmark: the real server beside its baselines, measured in one run, printed as one table.
+//!
+//! It starts the `tenantdesk` binary (release: `serve`, its router and accept loop) on a fresh
+//! SQLite file and on a fresh PostgreSQL database (created on `TENANTDESK_BENCH_POSTGRES_URL`,
+//! default `postgres://postgres@127.0.0.1:5432/postgres`, and dropped at the end), and, as
+//! baselines, a bare axum handler answering a fixed JSON body (this bench re-run as a child
+//! process) and the Argon2id ceiling (every core hashing at the service's cost). The load is
+//! generated in this process: one thread, keep-alive HTTP/1.1 connections through hyper's client.
+//!
+//! Rounds are interleaved (baseline, SQLite, PostgreSQL, baseline, …) so that the machine's
+//! changing load weighs on all alike; the table gives medians over the rounds.
+//!
+//! Run with `cargo bench -p tenantdesk --bench service`; `TENANTDESK_BENCH_ROUNDS` (default 5),
+//! `TENANTDESK_BENCH_SECONDS` (per measurement, default 2), `TENANTDESK_BENCH_POSTGRES=off` and
+//! `TENANTDESK_BENCH_COMPARE` (another `tenantdesk` binary, measured on SQLite in the same rounds)
+//! change what it does. See BENCHMARKS.md.
+
+// A benchmark fails loudly on setup errors: unwrapping is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::BufRead as _;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use sqlx::Connection as _;
+use tenantdesk_core::customers::NewCustomer;
+use tenantdesk_core::passwords::{HashCost, hash_blocking};
+use tenantdesk_core::{App, Config, admin};
+use tenantdesk_domain::{
+    AgentRole, CompanyName, CustomerId, DisplayName, DomainName, Password, PersonName, UsageLocation, User, UserId,
+    UserPrincipalName, UserState,
+};
+use tenantdesk_store::{CustomerScope, StoreOptions};
+
+/// Set in the child process that serves the bare axum baseline.
+const BARE_ROLE: &str = "TENANTDESK_BENCH_BARE_AXUM";
+/// Users seeded into the listed customer.
+const SEEDED: usize = 100_000;
+/// Connections of the read loads (as wrk's `-c 32` in the issue).
+const READ_CONNECTIONS: usize = 32;
+/// Users per upload.
+const UPLOAD: usize = 100;
+/// A password every created user gets (it passes the policy).
+const PASSWORD: &str = "Xq7#mZp2!vL9@tR4";
+
+fn main() {
+    if std::env::var_os(BARE_ROLE).is_some() {
+        bare_axum();
+        return;
+    }
+    // The load generator: one thread, as wrk -t1.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+/// The bare axum baseline: every request answered with the same JSON body, on a runtime like
+/// the service's (one worker per core).
+fn bare_axum() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let body: &'static str = r#"{"id":"6c1f8c7e-2f0b-4a8e-9a41-3a2f1f7b2f55","userPrincipalName":"user@contoso.onmicrosoft.com","firstName":"First","lastName":"Last","displayName":"User","usageLocation":"US","userDomainType":"none","state":"active","softDeletedTime":null,"lastDirectorySyncTime":null,"links":{"self":{"uri":"/customers/c/users/u","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#;
+        let app = axum::Router::new().fallback(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body,
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("listening on http://{}", listener.local_addr().unwrap());
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+/// A server in a child process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `command` and reads the address from the first line it prints (`… http://ADDR`).
+    fn start(mut command: Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line.trim().rsplit("http://").next().unwrap().parse().unwrap();
+        Self { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One store under test: its server and what the requests need.
+struct Target {
+    store: &'static str,
+    server: Server,
+    token: String,
+    /// The customer of the seeded users, one of them, and the token of page 900.
+    listed: CustomerId,
+    user: UserId,
+    page_900: String,
+    /// The customer creates and uploads go to, and its domain.
+    writes: CustomerId,
+    domain: String,
+    _db: Database,
+}
+
+/// The database of a target, removed when dropped.
+enum Database {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Database::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn run() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let rounds: usize = env_number("TENANTDESK_BENCH_ROUNDS", 5);
+    let seconds: f64 = env_number("TENANTDESK_BENCH_SECONDS", 2.0);
+    let window = Duration::from_secs_f64(seconds);
+
+    let hash = {
+        let upn = UserPrincipalName::parse("seed@bench.example").unwrap();
+        hash_blocking(HashCost::OWASP, &Password::generate(&upn)).unwrap()
+    };
+    let mut targets = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let binary = env!("CARGO_BIN_EXE_tenantdesk");
+    targets.push(target("SQLite", binary, &url, Database::Sqlite(dir), &hash).await);
+    // Another build of the server on SQLite beside this one, in the same rounds (comparing two
+    // versions side by side): TENANTDESK_BENCH_COMPARE=/path/to/tenantdesk.
+    if let Ok(other) = std::env::var("TENANTDESK_BENCH_COMPARE") {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        targets.push(target("SQLite (compared)", &other, &url, Database::Sqlite(dir), &hash).await);
+    }
+    let postgres = std::env::var("TENANTDESK_BENCH_POSTGRES").map_or(true, |v| v != "off");
+    if postgres {
+        let admin_url = std::env::var("TENANTDESK_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let name = format!("tenantdesk_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL (TENANTDESK_BENCH_POSTGRES=off skips it)");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let url = tenantdesk_store::testing::with_database(&admin_url, &name);
+        targets.push(
+            target(
+                "PostgreSQL",
+                binary,
+                &url,
+                Database::Postgres { admin_url, name },
+                &hash,
+            )
+            .await,
+        );
+    }
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.env(BARE_ROLE, "1");
+    let bare = Server::start(command);
+
+    let mut results = Results::default();
+    let creates = AtomicU64::new(0);
+    for round in 0..rounds {
+        eprintln!("round {} of {rounds}", round + 1);
+        for kind in [Read::User, Read::Page1, Read::Page900] {
+            let baseline = load(bare.addr, READ_CONNECTIONS, window, |_| get("/", None, None)).await;
+            results.add(kind.label(), "bare axum", baseline.rate);
+            for t in &targets {
+                let measured = load(t.server.addr, READ_CONNECTIONS, window, |_| kind.request(t)).await;
+                results.ratio(kind.label(), t.store, measured.rate, baseline.rate);
+                if kind == Read::User {
+                    results.add("idle p50", t.store, measured.p50);
+                    results.add("idle p99", t.store, measured.p99);
+                }
+            }
+        }
+        // The Argon2id ceiling, then creates with a password on each store.
+        let ceiling = argon2_ceiling(cores, window).await;
+        results.add("create", "Argon2id", ceiling);
+        for t in &targets {
+            let measured = load(t.server.addr, 2 * cores, window, |_| {
+                let n = creates.fetch_add(1, Ordering::Relaxed);
+                create(t, n)
+            })
+            .await;
+            results.ratio("create", t.store, measured.rate, ceiling);
+        }
+        // An upload of 100 users, against 100 hashes spread over every core at the ceiling's rate.
+        let ideal = UPLOAD as f64 / ceiling;
+        results.add("upload", "Argon2id", ideal);
+        for t in &targets {
+            let started = Instant::now();
+            let status = send(t.server.addr, upload(t, &format!("r{round}"))).await;
+            assert_eq!(status, StatusCode::OK, "upload on {}", t.store);
+            results.ratio("upload", t.store, started.elapsed().as_secs_f64(), ideal);
+        }
+        // Reads while uploads run back to back.
+        for t in &targets {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let uploads = async {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let status = send(t.server.addr, upload(t, &format!("r{round}u{n}"))).await;
+                    assert_eq!(status, StatusCode::OK, "upload on {}", t.store);
+                    n += 1;
+                }
+                n
+            };
+            let reads = async {
+                let measured = load(
+                    t.server.addr,
+                    READ_CONNECTIONS,
+                    window.max(Duration::from_secs(3)),
+                    |_| Read::User.request(t),
+                )
+                .await;
+                stop.store(true, Ordering::Relaxed);
+                measured
+            };
+            let (measured, _) = tokio::join!(reads, uploads);
+            results.add("busy p50", t.store, measured.p50);
+            results.add("busy p99", t.store, measured.p99);
+        }
+    }
+    print_table(&results, &targets, cores, rounds, seconds);
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Seeds a fresh database through the store (100,000 users with one precomputed hash, so no
+/// Argon2 run each), then starts the real server on it.
+async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash: &str) -> Target {
+    eprintln!("seeding {SEEDED} users on {store}");
+    let opened = tenantdesk_store::open(url, &StoreOptions::default()).await.unwrap();
+    opened.migrate().await.unwrap();
+    let app = App::new(Arc::from(opened), Config::default());
+    let partner = admin::create_partner(&app, CompanyName::parse("Bench partner").unwrap(), None)
+        .await
+        .unwrap();
+    let customer = |domain: &str| NewCustomer {
+        domains: vec![DomainName::parse(domain).unwrap()],
+        name: CompanyName::parse(domain).unwrap(),
+    };
+    let listed = admin::create_customer(&app, partner.id, customer("listed.example"))
+        .await
+        .unwrap();
+    let writes = admin::create_customer(&app, partner.id, customer("writes.example"))
+        .await
+        .unwrap();
+    let scope = CustomerScope {
+        partner: partner.id,
+        customer: listed.id,
+    };
+    let mut user = None;
+    let now = chrono::Utc::now();
+    for batch in 0..SEEDED / 5_000 {
+        let mut tx = app.store().begin().await.unwrap();
+        for i in batch * 5_000..(batch + 1) * 5_000 {
+            let seeded = User {
+                id: UserId::new(),
+                customer: listed.id,
+                upn: UserPrincipalName::parse(&format!("user{i:06}@listed.example")).unwrap(),
+                first_name: PersonName::parse("First").unwrap(),
+                last_name: PersonName::parse("Last").unwrap(),
+                display_name: DisplayName::parse(&format!("User {i}")).unwrap(),
+                usage_location: UsageLocation::parse("US").unwrap(),
+                state: UserState::Active,
+                soft_deleted_at: None,
+                force_change_password: true,
+                created_at: now,
+                updated_at: now,
+            };
+            tx.insert_user(scope, &seeded, hash).await.unwrap();
+            if i == SEEDED / 2 {
+                user = Some(seeded.id);
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    let state = tenantdesk_api::ApiState::new(app).await.unwrap();
+    let agent = Some(("bench@fabrikam.com", AgentRole::AdminAgent));
+    let token = tenantdesk_api::auth::issue_token(&state, partner.id, agent, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    drop(state);
+
+    let mut command = Command::new(binary);
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("tenantdesk-bench-{store}.log"))).unwrap();
+    command
+        .args(["--database", url, "serve", "--listen", "127.0.0.1:0"])
+        // The rate limiter stays in the path, with a limit the load cannot reach.
+        .args(["--rate-limit", &u32::MAX.to_string()])
+        .env_remove("RUST_LOG")
+        .stderr(log);
+    let server = Server::start(command);
+    let mut target = Target {
+        store,
+        server,
+        token,
+        listed: listed.id,
+        user: user.unwrap(),
+        page_900: String::new(),
+        writes: writes.id,
+        domain: "writes.example".to_owned(),
+        _db: db,
+    };
+    // The continuation token of page 900, by paging through the API as a client would.
+    let mut token: Option<String> = None;
+    for _ in 0..899 {
+        let path = match token {
+            None => format!("/v1/customers/{}/users?size=100", target.listed),
+            Some(_) => format!("/v1/customers/{}/users?size=100&seekOperation=Next", target.listed),
+        };
+        let (status, body) = fetch(target.server.addr, get(&path, Some(&target.token), token.as_deref())).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        token = Some(page["continuationToken"].as_str().unwrap().to_owned());
+    }
+    target.page_900 = token.unwrap();
+    target
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    User,
+    Page1,
+    Page900,
+}
+
+impl Read {
+    fn label(self) -> &'static str {
+        match self {
+            Read::User => "GET user",
+            Read::Page1 => "list page 1",
+            Read::Page900 => "list page 900",
+        }
+    }
+
+    fn request(self, t: &Target) -> Request<Full<Bytes>> {
+        match self {
+            Read::User => get(
+                &format!("/v1/customers/{}/users/{}", t.listed, t.user),
+                Some(&t.token),
+                None,
+            ),
+            Read::Page1 => get(
+                &format!("/v1/customers/{}/users?size=100", t.listed),
+                Some(&t.token),
+                None,
+            ),
+            Read::Page900 => get(
+                &format!("/v1/customers/{}/users?size=100&seekOperation=Next", t.listed),
+                Some(&t.token),
+                Some(&t.page_900),
+            ),
+        }
+    }
+}
+
+fn get(path: &str, token: Option<&str>, continuation: Option<&str>) -> Request<Full<Bytes>> {
+    let mut request = Request::get(path).header("host", "127.0.0.1");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(continuation) = continuation {
+        request = request.header("ms-continuationtoken", continuation);
+    }
+    request.body(Full::new(Bytes::new())).unwrap()
+}
+
+fn create(t: &Target, n: u64) -> Request<Full<Bytes>> {
+    let body = serde_json::json!({
+        "userPrincipalName": format!("created{n}@{}", t.domain),
+        "displayName": format!("Created {n}"),
+        "usageLocation": "US",
+        "passwordProfile": {"password": PASSWORD, "forceChangePassword": false},
+    });
+    Request::builder()
+        .method(Method::POST)
+        .uri(format!("/v1/customers/{}/users", t.writes))
+        .header("host", "127.0.0.1")
+        .header("authorization", format!("Bearer {}", t.token))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
+fn upload(t: &Target, tag: &str) -> Request<Full<Bytes>> {
+    let mut file = String::from("First name,Last name,Display name,Email,Status update\n");
+    for i in 0..UPLOAD {
+        file.push_str(&format!("First,Last,Uploaded {tag} {i},up{tag}x{i}@{},\n", t.domain));
+    }
+    Request::builder()
+        .method(Method::POST)
+        .uri(format!("/v1/customers/{}/users/import?usageLocation=US", t.writes))
+        .header("host", "127.0.0.1")
+        .header("authorization", format!("Bearer {}", t.token))
+        .header("content-type", "text/csv")
+        .body(Full::new(Bytes::from(file)))
+        .unwrap()
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(addr: SocketAddr) -> Sender {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    sender
+}
+
+/// One request on a connection of its own: its status and body.
+async fn fetch(addr: SocketAddr, request: Request<Full<Bytes>>) -> (StatusCode, Bytes) {
+    let mut sender = connect(addr).await;
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status();
+    (status, response.into_body().collect().await.unwrap().to_bytes())
+}
+
+async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> StatusCode {
+    fetch(addr, request).await.0
+}
+
+/// What a load measured: answers a second and latency percentiles (milliseconds).
+struct Measured {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// `connections` keep-alive connections, each sending `request(n)` as soon as the previous answer
+/// is read, for a short warm-up and then `window`; every answer must be 200.
+async fn load(
+    addr: SocketAddr,
+    connections: usize,
+    window: Duration,
+    request: impl Fn(u64) -> Request<Full<Bytes>>,
+) -> Measured {
+    let warmup = Duration::from_millis(300);
+    let started = Instant::now();
+    let (from, until) = (started + warmup, started + warmup + window);
+    let request = &request;
+    let one = |_| async move {
+        let mut sender = connect(addr).await;
+        let mut latencies = Vec::new();
+        let mut n = 0;
+        loop {
+            let sent = Instant::now();
+            if sent >= until {
+                break;
+            }
+            sender.ready().await.unwrap();
+            let response = sender.send_request(request(n)).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            let done = Instant::now();
+            if sent >= from && done <= until {
+                latencies.push(done - sent);
+            }
+            n += 1;
+        }
+        latencies
+    };
+    let mut latencies: Vec<Duration> = futures::future::join_all((0..connections).map(one))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Measured {
+        rate: latencies.len() as f64 / window.as_secs_f64(),
+        p50: at(0.50).as_secs_f64() * 1e3,
+        p99: at(0.99).as_secs_f64() * 1e3,
+    }
+}
+
+/// Argon2id hashes a second with every core hashing at the service's cost, each thread in memory
+/// of its own allocated once (as the service's hasher reuses its blocks).
+async fn argon2_ceiling(cores: usize, window: Duration) -> f64 {
+    tokio::task::spawn_blocking(move || {
+        let cost = HashCost::OWASP;
+        let params = argon2::Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None).unwrap();
+        let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let started = Instant::now();
+        let done: u64 = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..cores)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut blocks = vec![argon2::Block::new(); argon2.params().block_count()];
+                        let mut output = [0u8; 32];
+                        let mut n = 0;
+                        while started.elapsed() < window {
+                            let salt: [u8; 16] = rand_salt(n);
+                            argon2
+                                .hash_password_into_with_memory(PASSWORD.as_bytes(), &salt, &mut output, &mut blocks)
+                                .unwrap();
+                            std::hint::black_box(&output);
+                            n += 1;
+                        }
+                        n
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum()
+        });
+        done as f64 / started.elapsed().as_secs_f64()
+    })
+    .await
+    .unwrap()
+}
+
+/// A salt that differs per hash (its randomness does not change Argon2's cost).
+fn rand_salt(n: u64) -> [u8; 16] {
+    let mut salt = [7u8; 16];
+    salt[..8].copy_from_slice(&n.to_le_bytes());
+    salt
+}
+
+/// Samples by (measure, subject), and ratios by (measure, store), one per round.
+#[derive(Default)]
+struct Results {
+    samples: std::collections::BTreeMap<(&'static str, &'static str), Vec<f64>>,
+}
+
+impl Results {
+    fn add(&mut self, measure: &'static str, subject: &'static str, value: f64) {
+        self.samples.entry((measure, subject)).or_default().push(value);
+    }
+
+    fn ratio(&mut self, measure: &'static str, store: &'static str, value: f64, baseline: f64) {
+        self.add(measure, store, value);
+        let key: &'static str = Box::leak(format!("{measure} ratio").into_boxed_str());
+        self.add(key, store, value / baseline);
+    }
+
+    fn median(&self, measure: &str, subject: &str) -> f64 {
+        let mut values = self
+            .samples
+            .iter()
+            .find(|((m, s), _)| *m == measure && *s == subject)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usize, seconds: f64) {
+    println!();
+    println!(
+        "tenantdesk service benchmark: {cores} cores, {rounds} interleaved rounds of {seconds} s per measurement, medians; \
+         reads on {READ_CONNECTIONS} keep-alive connections from one client thread"
+    );
+    println!();
+    println!("| measure | store | tenantdesk | baseline | ratio | target |");
+    println!("|---|---|---:|---:|---:|---|");
+    let per_s = |v: f64| format!("{v:.0}/s");
+    for t in targets {
+        let s = t.store;
+        for (measure, label, target) in [
+            (
+                "GET user",
+                "bare axum",
+                if s.starts_with("SQLite") {
+                    "≥ 0.5×"
+                } else {
+                    "≥ 0.25×"
+                },
+            ),
+            ("list page 1", "bare axum", "≥ 0.2×"),
+            ("list page 900", "bare axum", "≥ 0.2×, as page 1"),
+        ] {
+            println!(
+                "| {measure} | {s} | {} | {label} {} | {:.2}× | {target} |",
+                per_s(results.median(measure, s)),
+                per_s(results.median(measure, "bare axum")),
+                results.median(&format!("{measure} ratio"), s),
+            );
+        }
+        println!(
+            "| create with password | {s} | {} | Argon2id ceiling {} | {:.2}× | ≥ 0.85× |",
+            per_s(results.median("create", s)),
+            per_s(results.median("create", "Argon2id")),
+            results.median("create ratio", s),
+        );
+        println!(
+            "| 100-user upload | {s} | {:.0} ms | 100 hashes / cores {:.0} ms | {:.2}× | ≤ 1.2× |",
+            results.median("upload", s) * 1e3,
+            results.median("upload", "Argon2id") * 1e3,
+            results.median("upload ratio", s),
+        );
+        println!(
+            "| GET user p50 / p99 during uploads | {s} | {:.2} / {:.2} ms | idle {:.2} / {:.2} ms | {:.2}× (p99) | p99 < 10 ms |",
+            results.median("busy p50", s),
+            results.median("busy p99", s),
+            results.median("idle p50", s),
+            results.median("idle p99", s),
+            results.median("busy p99", s) / results.median("idle p99", s),
+        );
+    }
+}
