@@ -60,7 +60,7 @@ pub async fn list(State(app): State<App>, agent: SignedIn, Query(filter): Query<
     let older = page.more.then(|| page.records.last()).flatten().map(|last| {
         format!(
             "/activity?user={}&after={}.{}",
-            user,
+            crate::forms::url_encode(&user),
             last.at.timestamp_millis(),
             last.id
         )

@@ -8,6 +8,9 @@ use tenantdesk_domain::FieldError;
 /// The name of the hidden field that carries a form's request id.
 pub const REQUEST_ID: &str = "request_id";
 
+/// The fields that carry a password: never digested into the database.
+const PASSWORD_FIELDS: [&str; 4] = ["password", "current_password", "new_password", "confirm_password"];
+
 /// A posted form's fields, in order (a field may repeat: checkboxes).
 #[derive(Debug, Default)]
 pub struct Fields(pub Vec<(String, String)>);
@@ -51,7 +54,7 @@ impl Fields {
         digest.update(b"console\0");
         digest.update(path.as_bytes());
         for (name, value) in &self.0 {
-            if name == REQUEST_ID || name.to_ascii_lowercase().contains("password") {
+            if name == REQUEST_ID || PASSWORD_FIELDS.contains(&name.as_str()) {
                 continue;
             }
             digest.update(b"\0");
@@ -149,6 +152,10 @@ mod tests {
         assert_ne!(a.fingerprint("/x"), a.fingerprint("/y"));
         let c = fields(&[("displayName", "Bob")]);
         assert_ne!(a.fingerprint("/x"), c.fingerprint("/x"));
+        // A choice about the password is part of what the form asks.
+        let generated = fields(&[("passwordChoice", "generate"), ("forceChangePassword", "true")]);
+        let typed = fields(&[("passwordChoice", "custom"), ("forceChangePassword", "true")]);
+        assert_ne!(generated.fingerprint("/x"), typed.fingerprint("/x"));
     }
 
     #[test]
@@ -206,7 +213,8 @@ struct ReplayedPage<'a> {
 
 /// The page of a form posted again: nothing was done again, and no password is shown again.
 pub fn replayed(chrome: &crate::page::Chrome, location: Option<String>) -> axum::response::Response {
-    let location = location.filter(|l| l.starts_with('/') && !l.starts_with("//"));
+    // Only a path of this site (the answer was recorded by the console itself, but a link is a link).
+    let location = location.filter(|l| l.starts_with('/') && !l.starts_with("//") && !l.contains('\\'));
     crate::page::render(&ReplayedPage {
         chrome,
         location: location.as_deref(),

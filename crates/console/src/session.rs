@@ -219,14 +219,12 @@ pub async fn change_password(
 ) -> Response {
     let fields = Fields(fields);
     let ids = RequestIds::generate();
-    let changed = sessions::change_password(
-        &app,
-        &agent.session,
-        fields.get("new_password"),
-        fields.get("confirm_password"),
-        &ids,
-    )
-    .await;
+    let change = sessions::PasswordChange {
+        current: fields.get("current_password"),
+        new: fields.get("new_password"),
+        confirm: fields.get("confirm_password"),
+    };
+    let changed = sessions::change_password(&app, &agent.session, change, &ids).await;
     match changed {
         Ok(NewSession { token, .. }) => {
             ([(header::SET_COOKIE, session_cookie(&token))], Redirect::to(START)).into_response()

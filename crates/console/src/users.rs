@@ -21,6 +21,8 @@ use crate::forms::{self, Fields, Outcome, Problems};
 use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
+/// How many pages back **Previous** can go, one at a time.
+const MAX_TRAIL: usize = 50;
 /// Users per page of the table.
 const PAGE_SIZE: u32 = 20;
 /// The most deleted users the tab counts and lists.
@@ -182,14 +184,24 @@ pub async fn list(
         if descending { "desc" } else { "asc" }
     );
     let trail: Vec<&str> = query.trail.split(',').filter(|t| !t.is_empty()).collect();
+    // The way back is kept for MAX_TRAIL pages; further back, Previous leads to the first page.
+    let trail = trail[trail.len().saturating_sub(MAX_TRAIL)..].to_vec();
     let here = query.after.as_str();
     let next = next.map(|cursor| {
         let mut trail = trail.clone();
         trail.push(if here.is_empty() { "-" } else { here });
-        format!("{base}&after={}&trail={}", encode_cursor(&cursor), trail.join(","))
+        let trail = forms::url_encode(&trail.join(","));
+        format!(
+            "{base}&after={}&trail={trail}",
+            forms::url_encode(&encode_cursor(&cursor))
+        )
     });
     let previous = (!here.is_empty()).then(|| match trail.split_last() {
-        Some((last, rest)) if *last != "-" => format!("{base}&after={last}&trail={}", rest.join(",")),
+        Some((last, rest)) if *last != "-" => format!(
+            "{base}&after={}&trail={}",
+            forms::url_encode(last),
+            forms::url_encode(&rest.join(","))
+        ),
         _ => base.clone(),
     });
     let notice = match query.notice.as_str() {

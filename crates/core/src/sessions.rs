@@ -177,17 +177,33 @@ pub async fn sign_in(
     let agent = app.store().agent(username.trim()).await?;
     let address = address.map(address_subject);
 
+    let policy = &app.config().sign_in;
     let username_subject = username_subject(username);
-    let subjects: Vec<String> = address.into_iter().chain(username_subject.clone()).collect();
+    let subjects: Vec<String> = address.iter().cloned().chain(username_subject.clone()).collect();
     for subject in &subjects {
         if let Some(failures) = app.store().sign_in_failures(subject).await?
             && let Some(until) = failures.locked_until.filter(|until| *until > now)
         {
-            if let Some(agent) = &agent {
-                record(app, agent, Operation::AgentSignIn, Outcome::Failure, ids).await;
-            }
-            return Err(SignInError::LockedOut { until });
+            return Err(refused(app, agent.as_ref(), until, ids).await);
         }
+    }
+    // The attempt counts against its username before its password is checked, so attempts sent
+    // at once cannot each get a guess before the first failure is counted: past the limit they
+    // are refused unchecked. A success takes the count back.
+    let mut attempts = 0;
+    if let Some(subject) = &username_subject {
+        let mut tx = app.store().begin().await?;
+        attempts = tx
+            .count_sign_in_failure(subject, now, now - policy.window)
+            .await?
+            .failures;
+        if attempts > policy.lock_after {
+            let until = now + policy.lock_for;
+            tx.lock_sign_in(subject, until).await?;
+            tx.commit().await?;
+            return Err(refused(app, agent.as_ref(), until, ids).await);
+        }
+        tx.commit().await?;
     }
 
     let hash = match &agent {
@@ -222,37 +238,63 @@ pub async fn sign_in(
             };
             Ok(SignedIn { session, token })
         }
-        agent => Err(failed(app, agent.as_ref(), &subjects, ids, now).await?),
+        agent => {
+            let failure = Failure {
+                agent: agent.as_ref(),
+                address: address.as_deref(),
+                username: username_subject.as_deref(),
+                attempts,
+            };
+            Err(failed(app, failure, ids, now).await?)
+        }
     }
 }
 
-/// Counts a failure against every subject, locks those past their limit, audits, and answers as
-/// slowly as the most failed subject deserves.
+/// A sign-in refused while its username or address is locked out: audited for a known agent.
+async fn refused(app: &App, agent: Option<&AgentAccount>, until: DateTime<Utc>, ids: &RequestIds) -> SignInError {
+    if let Some(agent) = agent {
+        record(app, agent, Operation::AgentSignIn, Outcome::Failure, ids).await;
+    }
+    SignInError::LockedOut { until }
+}
+
+/// A failed sign-in: who it named, where it came from, and how many attempts its username has had.
+struct Failure<'a> {
+    agent: Option<&'a AgentAccount>,
+    address: Option<&'a str>,
+    username: Option<&'a str>,
+    attempts: u32,
+}
+
+/// Counts a failure against the client's address (the username's was counted before the check),
+/// locks what is past its limit, audits, and answers as slowly as the most failed subject deserves.
 async fn failed(
     app: &App,
-    agent: Option<&AgentAccount>,
-    subjects: &[String],
+    failure: Failure<'_>,
     ids: &RequestIds,
     now: DateTime<Utc>,
 ) -> Result<SignInError, SignInError> {
     let policy = &app.config().sign_in;
-    let mut most = 0;
     let mut locked = None;
+    let mut most = failure.attempts;
     let mut tx = app.store().begin().await?;
-    for subject in subjects {
-        let counted = tx.count_sign_in_failure(subject, now, now - policy.window).await?;
-        let limit = if subject.starts_with("upn:") {
-            policy.lock_after
-        } else {
-            policy.address_lock_after
-        };
-        if counted.failures >= limit {
+    if let Some(username) = failure.username
+        && failure.attempts >= policy.lock_after
+    {
+        let until = now + policy.lock_for;
+        tx.lock_sign_in(username, until).await?;
+        locked = Some(until);
+    }
+    if let Some(address) = failure.address {
+        let counted = tx.count_sign_in_failure(address, now, now - policy.window).await?;
+        if counted.failures >= policy.address_lock_after {
             let until = now + policy.lock_for;
-            tx.lock_sign_in(subject, until).await?;
+            tx.lock_sign_in(address, until).await?;
             locked = Some(until);
         }
         most = most.max(counted.failures);
     }
+    let agent = failure.agent;
     if let Some(agent) = agent {
         tx.insert_audit(&audit(agent, Operation::AgentSignIn, Outcome::Failure, ids, now))
             .await?;
@@ -332,16 +374,17 @@ pub async fn sign_out(app: &App, session: &Session, ids: &RequestIds) -> Result<
     Ok(())
 }
 
-/// Replaces the agent's password (its one-time password, or its own) with `new`, confirmed by
-/// `confirm`, under the API's password policy and different from the one it replaces. Every
-/// session of the agent ends; the one returned replaces the caller's.
+/// Replaces the agent's password (its one-time password, or its own, which it must give) with a new
+/// one, confirmed, under the API's password policy and different from the one it replaces. Every
+/// session of the agent ends; the one returned replaces the caller's, unless that one ended
+/// meanwhile (a reset, a removal), which then wins.
 pub async fn change_password(
     app: &App,
     session: &Session,
-    new: &str,
-    confirm: &str,
+    change: PasswordChange<'_>,
     ids: &RequestIds,
 ) -> Result<SignedIn, Error> {
+    let PasswordChange { current, new, confirm } = change;
     let agent = &session.agent;
     let mut problems = Vec::new();
     let password = match Password::parse(new, &agent.upn) {
@@ -365,6 +408,11 @@ pub async fn change_password(
         .agent_password_hash(agent.id)
         .await?
         .ok_or_else(|| Error::invalid("new_password", "the agent no longer exists"))?;
+    // A password of the agent's own is changed only by whoever knows it (not by anyone at a
+    // browser left signed in); a one-time password was just given at sign-in.
+    if !agent.must_change_password && !app.passwords().verify(current.to_owned(), old.clone()).await? {
+        return Err(Error::invalid("current_password", "the current password is incorrect"));
+    }
     if app.passwords().verify(new.to_owned(), old).await? {
         return Err(Error::invalid(
             "new_password",
@@ -375,6 +423,10 @@ pub async fn change_password(
     let now = app.now();
     let token = SessionToken::generate();
     let mut tx = app.store().begin().await?;
+    // The session must still be there: a reset or removal meanwhile ended it, and wins.
+    if !tx.delete_session(&session.id_hash).await? {
+        return Err(Error::invalid("new_password", "your session has ended; sign in again"));
+    }
     tx.set_agent_password(agent.id, &hash, false, now).await?;
     tx.delete_agent_sessions(agent.id).await?;
     tx.insert_session(&token.id_hash(), agent.id, now).await?;
@@ -398,6 +450,23 @@ pub async fn change_password(
         id_hash: token.id_hash(),
     };
     Ok(SignedIn { session, token })
+}
+
+/// What an agent types to change its password.
+#[derive(Clone, Copy)]
+pub struct PasswordChange<'a> {
+    /// Its current password; not asked (ignored) when it signed in with a one-time password.
+    pub current: &'a str,
+    /// The new password.
+    pub new: &'a str,
+    /// The new password again.
+    pub confirm: &'a str,
+}
+
+impl std::fmt::Debug for PasswordChange<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange(<redacted>)")
+    }
 }
 
 /// Forgets the sessions past their idle or absolute limit, and failed sign-ins that no longer

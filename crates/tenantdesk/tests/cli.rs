@@ -488,9 +488,18 @@ async fn serve_demo_works_from_a_clean_directory_and_finds_its_data_again() {
         .await
         .unwrap();
     let own = "Demo-Own-Password-1";
-    tenantdesk_core::sessions::change_password(&app, &signed_in.session, own, own, &ids)
-        .await
-        .unwrap();
+    tenantdesk_core::sessions::change_password(
+        &app,
+        &signed_in.session,
+        tenantdesk_core::sessions::PasswordChange {
+            current: "",
+            new: own,
+            confirm: own,
+        },
+        &ids,
+    )
+    .await
+    .unwrap();
     again.stop();
 
     let third = Server::start(cwd.path(), &["--demo"], &logs[2]);

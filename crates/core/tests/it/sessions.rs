@@ -276,7 +276,19 @@ async fn a_new_password_follows_the_policy_differs_and_ends_every_other_session(
     let other = sign_in(&t, ANA, one_time).await.unwrap();
     let change = |new: &'static str, confirm: &'static str| {
         let (app, session) = (t.app.clone(), first.session.clone());
-        async move { sessions::change_password(&app, &session, new, confirm, &ids()).await }
+        async move {
+            sessions::change_password(
+                &app,
+                &session,
+                sessions::PasswordChange {
+                    current: "",
+                    new,
+                    confirm,
+                },
+                &ids(),
+            )
+            .await
+        }
     };
 
     let weak = change("short", "short").await.unwrap_err();
@@ -287,9 +299,18 @@ async fn a_new_password_follows_the_policy_differs_and_ends_every_other_session(
     assert_eq!(fields(&mismatch), ["confirm_password"]);
     let both = change("short", "shorter").await.unwrap_err();
     assert_eq!(fields(&both), ["new_password", "confirm_password"]);
-    let same = sessions::change_password(&t.app, &first.session, one_time, one_time, &ids())
-        .await
-        .unwrap_err();
+    let same = sessions::change_password(
+        &t.app,
+        &first.session,
+        sessions::PasswordChange {
+            current: "",
+            new: one_time,
+            confirm: one_time,
+        },
+        &ids(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(&same), ["new_password"]);
     assert!(resumes(&t, &first.token).await, "nothing changed yet");
 
@@ -315,9 +336,18 @@ async fn a_reset_password_or_a_removed_agent_ends_its_sessions() {
     let t = spawn_app().await;
     let ana = t.agent(ANA, AgentRole::AdminAgent).await;
     let before = sign_in(&t, ANA, ana.password.expose()).await.unwrap();
-    let changed = sessions::change_password(&t.app, &before.session, NEW_PASSWORD, NEW_PASSWORD, &ids())
-        .await
-        .unwrap();
+    let changed = sessions::change_password(
+        &t.app,
+        &before.session,
+        sessions::PasswordChange {
+            current: "",
+            new: NEW_PASSWORD,
+            confirm: NEW_PASSWORD,
+        },
+        &ids(),
+    )
+    .await
+    .unwrap();
     // Locked out, then reset: the reset unlocks.
     for _ in 0..LOCK_AFTER {
         let _ = sign_in(&t, ANA, "Wrong-Password-1").await;
@@ -360,9 +390,18 @@ async fn no_password_or_session_token_is_stored_or_audited() {
     let wrong = "Wrong-Password-77";
     assert_incorrect(sign_in(&t, ANA, wrong).await);
     let first = sign_in(&t, ANA, ana.password.expose()).await.unwrap();
-    let changed = sessions::change_password(&t.app, &first.session, NEW_PASSWORD, NEW_PASSWORD, &ids())
-        .await
-        .unwrap();
+    let changed = sessions::change_password(
+        &t.app,
+        &first.session,
+        sessions::PasswordChange {
+            current: "",
+            new: NEW_PASSWORD,
+            confirm: NEW_PASSWORD,
+        },
+        &ids(),
+    )
+    .await
+    .unwrap();
     let again = sign_in(&t, ANA, NEW_PASSWORD).await.unwrap();
     let reset = tenantdesk_core::agents::reset_password(&t.app, t.partner, ANA)
         .await
@@ -403,4 +442,67 @@ async fn no_password_or_session_token_is_stored_or_audited() {
         }
     }
     assert!(files >= 2, "the database and its write-ahead log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attempts_sent_at_once_get_no_more_guesses_than_the_limit() {
+    let t = spawn_app().await;
+    t.agent(ANA, AgentRole::AdminAgent).await;
+    let attempts = (0..LOCK_AFTER * 3).map(|_| {
+        let app = t.app.clone();
+        tokio::spawn(async move { sessions::sign_in(&app, ANA, "Wrong-Password-9", None, &ids()).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap().is_err()));
+    // Each attempt counted before its check: only the first LOCK_AFTER were checked, and the last
+    // of those locked the agent out, once. (Counted after the check, every attempt was checked,
+    // and each one past the limit locked it out again.)
+    let lock_outs = audited(&t)
+        .await
+        .iter()
+        .filter(|(operation, ..)| *operation == Operation::AgentLockedOut)
+        .count();
+    assert_eq!(lock_outs, 1);
+    let incorrect = results
+        .iter()
+        .filter(|r| matches!(r.as_ref().unwrap(), Err(SignInError::Incorrect)))
+        .count();
+    assert_eq!(incorrect, LOCK_AFTER as usize - 1);
+}
+
+#[tokio::test]
+async fn an_own_password_is_changed_only_with_it_and_only_from_a_live_session() {
+    let t = spawn_app().await;
+    let ana = t.agent(ANA, AgentRole::AdminAgent).await;
+    let first = sign_in(&t, ANA, ana.password.expose()).await.unwrap();
+    let change = |current, new| sessions::PasswordChange {
+        current,
+        new,
+        confirm: new,
+    };
+    let own = sessions::change_password(&t.app, &first.session, change("", NEW_PASSWORD), &ids())
+        .await
+        .unwrap();
+    // Now a browser left signed in cannot take the account: the current password is asked.
+    let wrong = sessions::change_password(
+        &t.app,
+        &own.session,
+        change("Not-The-Password-1", "Green-Field-77"),
+        &ids(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&wrong), ["current_password"]);
+    let right = sessions::change_password(&t.app, &own.session, change(NEW_PASSWORD, "Green-Field-77"), &ids())
+        .await
+        .unwrap();
+    // A reset meanwhile ends the session, and a change from it no longer goes through.
+    tenantdesk_core::agents::reset_password(&t.app, t.partner, ANA)
+        .await
+        .unwrap();
+    let late = sessions::change_password(&t.app, &right.session, change("Green-Field-77", "Red-River-55"), &ids())
+        .await
+        .unwrap_err();
+    assert!(matches!(late, Error::Invalid(_)), "{late:?}");
+    assert_incorrect(sign_in(&t, ANA, "Red-River-55").await);
 }
