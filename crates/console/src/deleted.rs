@@ -84,13 +84,11 @@ pub async fn restore(
         };
         // The key of each user's restore is the form's request id and a digest naming the user:
         // the same form restores each user once.
-        let caller = agent
-            .caller(fields.request_ids())
-            .asking(&fields.fingerprint(&format!("{}#{id}", uri.path())));
-        let outcome = match users::restore(&app, &caller, customer.id, id).await {
-            Ok(done) => forms::commit(&app, done, |_| uri.path().to_owned()).await,
-            Err(error) => Err(error),
-        };
+        let caller = agent.form_caller(&fields, &format!("{}#{id}", uri.path()));
+        let outcome = forms::commit(&app, users::restore(&app, &caller, customer.id, id).await, |_| {
+            uri.path().to_owned()
+        })
+        .await;
         let (ok, message) = match outcome {
             Ok(Outcome::Fresh(_)) => (true, "Restored.".to_owned()),
             Ok(Outcome::Replayed(_)) => (true, "Already restored by this form.".to_owned()),

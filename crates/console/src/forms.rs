@@ -182,15 +182,16 @@ pub enum Outcome<T> {
     Replayed(Option<String>),
 }
 
-/// Commits a use case's pending change, recording as its answer the page it leads to
-/// (`location`), so a repeat of the form is sent there instead of acting again.
+/// Commits what a use case returned (its pending change, a replay, or its error), recording as
+/// the answer the page it leads to (`location`), so a repeat of the form is sent there instead of
+/// acting again.
 pub async fn commit<T>(
     app: &tenantdesk_core::App,
-    done: tenantdesk_core::Done<tenantdesk_core::Pending<T>>,
+    done: Result<tenantdesk_core::Done<tenantdesk_core::Pending<T>>, tenantdesk_core::Error>,
     location: impl FnOnce(&T) -> String,
 ) -> Result<Outcome<T>, tenantdesk_core::Error> {
     use tenantdesk_core::{Answer, Done};
-    let pending = match done {
+    let pending = match done? {
         Done::Replayed(stored) => return Ok(Outcome::Replayed(stored.body)),
         Done::Fresh(pending) => pending,
     };

@@ -50,6 +50,12 @@ impl SignedIn {
     pub fn caller(&self, ids: RequestIds) -> tenantdesk_core::Caller {
         self.session.caller(ids)
     }
+
+    /// The agent posting `fields` to `path`: under the form's own request id, asking for what the
+    /// form asks, so posting the same form again replays its first answer.
+    pub fn form_caller(&self, fields: &Fields, path: &str) -> tenantdesk_core::Caller {
+        self.caller(fields.request_ids()).asking(&fields.fingerprint(path))
+    }
 }
 
 /// The session token a request's cookie carries.

@@ -142,14 +142,14 @@ pub async fn save(
     let file = fields.get("file").to_owned();
     let location =
         UsageLocation::parse(fields.get("usageLocation")).map_err(|message| vec![FieldError::new("Location", message)]);
-    let caller = agent
-        .caller(fields.request_ids())
-        .asking(&fields.fingerprint(uri.path()));
+    let caller = agent.form_caller(&fields, uri.path());
     let users_path = format!("/customers/{}/users", customer.id);
-    let outcome = match import::import(&app, &caller, customer.id, location, file.as_bytes()).await {
-        Ok(done) => forms::commit(&app, done, |_| users_path.clone()).await,
-        Err(error) => Err(error),
-    };
+    let outcome = forms::commit(
+        &app,
+        import::import(&app, &caller, customer.id, location, file.as_bytes()).await,
+        |_| users_path.clone(),
+    )
+    .await;
     match outcome {
         Ok(Outcome::Fresh(imported)) => {
             let rows: Vec<_> = imported

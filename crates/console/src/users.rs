@@ -401,15 +401,10 @@ pub async fn create(
     };
     let fields = Fields(fields);
     let form = UserForm::from_fields(&fields);
-    let caller = agent
-        .caller(fields.request_ids())
-        .asking(&fields.fingerprint(uri.path()));
+    let caller = agent.form_caller(&fields, uri.path());
     let typed = fields.get("password");
     let done = users::create(&app, &caller, customer.id, |_| new_user(&form, typed)).await;
-    let outcome = match done {
-        Ok(done) => forms::commit(&app, done, |created| user_path(&customer, created.user.id)).await,
-        Err(error) => Err(error),
-    };
+    let outcome = forms::commit(&app, done, |created| user_path(&customer, created.user.id)).await;
     match outcome {
         Ok(Outcome::Fresh(created)) => render(&CreatedPage {
             chrome: agent.chrome,
@@ -554,18 +549,13 @@ pub async fn update(
     };
     let fields = Fields(fields);
     let form = UserForm::from_fields(&fields);
-    let caller = agent
-        .caller(fields.request_ids())
-        .asking(&fields.fingerprint(uri.path()));
+    let caller = agent.form_caller(&fields, uri.path());
     let path = user_path(&customer, user.id);
     let done = users::update(&app, &caller, customer.id, user.id, IfDeleted::NotFound, |_, _| {
         changes(&form)
     })
     .await;
-    let outcome = match done {
-        Ok(done) => forms::commit(&app, done, |_| format!("{path}?notice=saved")).await,
-        Err(error) => Err(error),
-    };
+    let outcome = forms::commit(&app, done, |_| format!("{path}?notice=saved")).await;
     let problems = match outcome {
         Ok(Outcome::Fresh(_)) => return Redirect::to(&format!("{path}?notice=saved")).into_response(),
         Ok(Outcome::Replayed(location)) => return forms::replayed(&agent.chrome, location),
@@ -610,9 +600,7 @@ pub async fn reset_password(
         Err(error) => return error.into_response(),
     };
     let fields = Fields(fields);
-    let caller = agent
-        .caller(fields.request_ids())
-        .asking(&fields.fingerprint(uri.path()));
+    let caller = agent.form_caller(&fields, uri.path());
     let path = user_path(&customer, user.id);
     let reset = || {
         Ok(PasswordReset {
@@ -621,10 +609,7 @@ pub async fn reset_password(
         })
     };
     let done = users::reset_password(&app, &caller, customer.id, user.id, None, |_| reset()).await;
-    let outcome = match done {
-        Ok(done) => forms::commit(&app, done, |_| path.clone()).await,
-        Err(error) => Err(error),
-    };
+    let outcome = forms::commit(&app, done, |_| path.clone()).await;
     match outcome {
         Ok(Outcome::Fresh(updated)) => match updated.password {
             Some(password) => render(&ResetPage {
@@ -682,14 +667,12 @@ pub async fn delete(
         return PageError::from_core(Error::user_not_found(), &agent.chrome).into_response();
     };
     let fields = Fields(fields);
-    let caller = agent
-        .caller(fields.request_ids())
-        .asking(&fields.fingerprint(uri.path()));
+    let caller = agent.form_caller(&fields, uri.path());
     let to = format!("/customers/{}/users?notice=deleted", customer.id);
-    let outcome = match users::delete(&app, &caller, customer.id, id).await {
-        Ok(done) => forms::commit(&app, done, |()| to.clone()).await,
-        Err(error) => Err(error),
-    };
+    let outcome = forms::commit(&app, users::delete(&app, &caller, customer.id, id).await, |()| {
+        to.clone()
+    })
+    .await;
     match outcome {
         Ok(Outcome::Fresh(())) => Redirect::to(&to).into_response(),
         Ok(Outcome::Replayed(location)) => forms::replayed(&agent.chrome, location),
