@@ -60,7 +60,7 @@ struct UsersPage {
     customer: Customer,
     search: String,
     rows: Vec<Row>,
-    deleted: usize,
+    deleted: u64,
     sort: &'static str,
     descending: bool,
     next: Option<String>,
@@ -170,7 +170,7 @@ pub async fn list(
                 user,
             })
             .collect();
-        let deleted = restorable(&app, &agent, &customer).await?.len();
+        let deleted = users::restorable_count(&app, &caller, customer.id).await?;
         Ok::<_, Error>((rows, page.next, deleted))
     };
     let (rows, next, deleted) = match loaded.await {

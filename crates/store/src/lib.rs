@@ -134,6 +134,9 @@ pub trait UserReads: Send + Sync {
     /// A page of users, in the query's order, after its cursor.
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>>;
 
+    /// How many users of the customer were soft-deleted at or after `since` (still restorable).
+    async fn count_deleted_since(&self, scope: CustomerScope, since: DateTime<Utc>) -> Result<u64>;
+
     /// Users soft-deleted before `cutoff`, at most `limit`, oldest first.
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>>;
 }

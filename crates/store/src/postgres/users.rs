@@ -96,6 +96,20 @@ impl UserReads for PostgresStore {
         rows.iter().map(user_from_row).collect()
     }
 
+    async fn count_deleted_since(&self, scope: CustomerScope, since: DateTime<Utc>) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM users WHERE customer_id = $1 AND partner_id = $2 \
+             AND state = 'inactive' AND soft_deleted_at >= $3",
+        )
+        .bind(scope.customer.as_uuid())
+        .bind(scope.partner.as_uuid())
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {
         let rows = sqlx::query(
             "SELECT partner_id, customer_id, id FROM users \

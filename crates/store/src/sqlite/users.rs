@@ -178,6 +178,20 @@ impl UserReads for SqliteStore {
         rows.iter().map(user_from_row).collect()
     }
 
+    async fn count_deleted_since(&self, scope: CustomerScope, since: DateTime<Utc>) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM users WHERE customer_id = ? AND partner_id = ? \
+             AND state = 'inactive' AND soft_deleted_at >= ?",
+        )
+        .bind(scope.customer.to_string())
+        .bind(scope.partner.to_string())
+        .bind(millis(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
     // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
     // (see `users::page_sql`).
     async fn deleted_before(&self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<(CustomerScope, UserId)>> {

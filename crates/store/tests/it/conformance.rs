@@ -334,6 +334,24 @@ pub async fn deleted_users_are_listed_apart_and_purged_after_the_cutoff(store: &
         .map(|u| u.id)
         .collect();
     assert_eq!(listed, vec![old.id, recent.id]);
+    let restorable_since = now - TimeDelta::days(30);
+    assert_eq!(
+        store.count_deleted_since(scope, restorable_since).await.unwrap(),
+        1,
+        "only the recent one"
+    );
+    assert_eq!(
+        store
+            .count_deleted_since(scope, now - TimeDelta::days(41))
+            .await
+            .unwrap(),
+        2
+    );
+    let elsewhere = CustomerScope {
+        partner: partner(store).await,
+        customer: scope.customer,
+    };
+    assert_eq!(store.count_deleted_since(elsewhere, restorable_since).await.unwrap(), 0);
 
     let cutoff = now - TimeDelta::days(30);
     let due = store.deleted_before(cutoff, 100).await.unwrap();
