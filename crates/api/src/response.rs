@@ -10,8 +10,10 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// A JSON response with Partner Center's content type.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
+    // Room for a user or an error without growing; a page grows a few times.
+    let mut bytes = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
             bytes,

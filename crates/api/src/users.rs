@@ -137,11 +137,11 @@ fn changes(request: &CustomerUserRequest, customer: &Customer, current: &User) -
 pub fn render(user: &User, password: Option<&Password>) -> CustomerUser {
     CustomerUser {
         id: user.id.as_uuid(),
-        user_principal_name: user.upn.to_string(),
+        user_principal_name: user.upn.as_str().to_owned(),
         first_name: user.first_name.as_ref().map(|n| n.as_str().to_owned()),
         last_name: user.last_name.as_ref().map(|n| n.as_str().to_owned()),
-        display_name: user.display_name.to_string(),
-        usage_location: user.usage_location.to_string(),
+        display_name: user.display_name.as_str().to_owned(),
+        usage_location: user.usage_location.as_str().to_owned(),
         password_profile: password.map(|p| PasswordProfile {
             force_change_password: Some(user.force_change_password),
             password: Some(p.expose().to_owned()),
@@ -154,10 +154,22 @@ pub fn render(user: &User, password: Option<&Password>) -> CustomerUser {
         },
         soft_deletion_time: user.soft_deleted_at,
         links: ResourceLinks {
-            self_link: Link::get(format!("/customers/{}/users/{}", user.customer, user.id)),
+            self_link: Link::get(self_uri(user)),
         },
         attributes: Attributes::of("CustomerUser"),
     }
+}
+
+/// `/customers/{cid}/users/{uid}`, written without the formatting machinery (a list renders a
+/// hundred of them).
+fn self_uri(user: &User) -> String {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let mut uri = String::with_capacity(96);
+    uri.push_str("/customers/");
+    uri.push_str(user.customer.as_uuid().hyphenated().encode_lower(&mut buffer));
+    uri.push_str("/users/");
+    uri.push_str(user.id.as_uuid().hyphenated().encode_lower(&mut buffer));
+    uri
 }
 
 /// The reply carrying `user` (and the password just set), recorded for replay without it.

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-/// Every officially assigned ISO 3166-1 alpha-2 code, sorted.
-const ISO_3166_ALPHA2: [&str; 249] = [
+/// Every officially assigned ISO 3166-1 alpha-2 code, sorted (a static: a const would be copied
+/// whole at every lookup).
+static ISO_3166_ALPHA2: [&str; 249] = [
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
     "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
     "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
@@ -27,11 +28,21 @@ pub struct UsageLocation(&'static str);
 impl UsageLocation {
     /// Parses a country code in any case (`us`, `US`).
     pub fn parse(value: &str) -> Result<Self, String> {
-        let upper = value.trim().to_ascii_uppercase();
-        ISO_3166_ALPHA2
-            .binary_search(&upper.as_str())
+        let code = value.trim().as_bytes();
+        // Two letters, compared uppercase without allocating: every stored user is read through here.
+        let found = match code {
+            [a, b] => ISO_3166_ALPHA2
+                .binary_search_by(|known| {
+                    known
+                        .as_bytes()
+                        .cmp(&[a.to_ascii_uppercase(), b.to_ascii_uppercase()][..])
+                })
+                .ok(),
+            _ => None,
+        };
+        found
             .map(|i| Self(ISO_3166_ALPHA2[i]))
-            .map_err(|_| format!("'{value}' is not an ISO 3166-1 alpha-2 country code"))
+            .ok_or_else(|| format!("'{value}' is not an ISO 3166-1 alpha-2 country code"))
     }
 
     /// Every code, sorted (for a form's choice of location).

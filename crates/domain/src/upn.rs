@@ -16,17 +16,23 @@ impl DomainName {
     /// labels, at most 48 characters (a longer one could not hold a user principal name).
     pub fn parse(value: &str) -> Result<Self, String> {
         let value = value.trim();
+        Self::check(value)?;
+        Ok(Self(value.to_ascii_lowercase()))
+    }
+
+    /// Whether `value`, trimmed, is a domain, without making one.
+    fn check(value: &str) -> Result<(), String> {
+        let value = value.trim();
         if value.is_empty() {
             return Err("is required".to_owned());
         }
         if value.len() > MAX_DOMAIN_CHARS {
             return Err(format!("must be at most {MAX_DOMAIN_CHARS} characters"));
         }
-        let labels: Vec<&str> = value.split('.').collect();
-        if labels.len() < 2 {
+        if !value.contains('.') {
             return Err("must be a domain name such as contoso.onmicrosoft.com".to_owned());
         }
-        for label in &labels {
+        for label in value.split('.') {
             let valid = !label.is_empty()
                 && label.len() <= 63
                 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -36,7 +42,7 @@ impl DomainName {
                 return Err(format!("'{value}' is not a valid domain name"));
             }
         }
-        Ok(Self(value.to_ascii_lowercase()))
+        Ok(())
     }
 
     /// The domain, lowercase.
@@ -90,7 +96,7 @@ impl UserPrincipalName {
         if local.ends_with('.') {
             return Err("must not have a '.' just before '@'".to_owned());
         }
-        DomainName::parse(domain).map_err(|e| format!("domain {e}"))?;
+        DomainName::check(domain).map_err(|e| format!("domain {e}"))?;
         Ok(Self {
             value: value.to_owned(),
             at: local.len(),

@@ -13,7 +13,8 @@
 //! Run with `cargo bench -p tenantdesk --bench service`; `TENANTDESK_BENCH_ROUNDS` (default 5),
 //! `TENANTDESK_BENCH_SECONDS` (per measurement, default 2), `TENANTDESK_BENCH_POSTGRES=off` and
 //! `TENANTDESK_BENCH_COMPARE` (another `tenantdesk` binary, measured on SQLite in the same rounds)
-//! change what it does. See BENCHMARKS.md.
+//! change what it does; `TENANTDESK_BENCH_ONLY` runs one measure alone, to profile the server
+//! while it runs. See BENCHMARKS.md.
 
 // A benchmark fails loudly on setup errors: unwrapping is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -160,6 +161,10 @@ async fn run() {
     let rounds: usize = env_number("TENANTDESK_BENCH_ROUNDS", 5);
     let seconds: f64 = env_number("TENANTDESK_BENCH_SECONDS", 2.0);
     let window = Duration::from_secs_f64(seconds);
+    // One measure alone (as its table label: "GET user", "create", "upload", "during uploads"),
+    // to profile the server while it runs: TENANTDESK_BENCH_ONLY.
+    let only = std::env::var("TENANTDESK_BENCH_ONLY").ok();
+    let wanted = |measure: &str| only.as_deref().is_none_or(|only| only == measure);
 
     let hash = {
         let upn = UserPrincipalName::parse("seed@bench.example").unwrap();
@@ -210,6 +215,9 @@ async fn run() {
     for round in 0..rounds {
         eprintln!("round {} of {rounds}", round + 1);
         for kind in [Read::User, Read::Page1, Read::Page900] {
+            if !wanted(kind.label()) {
+                continue;
+            }
             let baseline = load(bare.addr, READ_CONNECTIONS, window, |_| get("/", None, None)).await;
             results.add(kind.label(), "bare axum", baseline.rate);
             for t in &targets {
@@ -221,10 +229,13 @@ async fn run() {
                 }
             }
         }
+        if !(wanted("create") || wanted("upload") || wanted("during uploads")) {
+            continue;
+        }
         // The Argon2id ceiling, then creates with a password on each store.
         let ceiling = argon2_ceiling(cores, window).await;
         results.add("create", "Argon2id", ceiling);
-        for t in &targets {
+        for t in targets.iter().filter(|_| wanted("create")) {
             let measured = load(t.server.addr, 2 * cores, window, |_| {
                 let n = creates.fetch_add(1, Ordering::Relaxed);
                 create(t, n)
@@ -235,14 +246,14 @@ async fn run() {
         // An upload of 100 users, against 100 hashes spread over every core at the ceiling's rate.
         let ideal = UPLOAD as f64 / ceiling;
         results.add("upload", "Argon2id", ideal);
-        for t in &targets {
+        for t in targets.iter().filter(|_| wanted("upload")) {
             let started = Instant::now();
             let status = send(t.server.addr, upload(t, &format!("r{round}"))).await;
             assert_eq!(status, StatusCode::OK, "upload on {}", t.store);
             results.ratio("upload", t.store, started.elapsed().as_secs_f64(), ideal);
         }
         // Reads while uploads run back to back.
-        for t in &targets {
+        for t in targets.iter().filter(|_| wanted("during uploads")) {
             let stop = std::sync::atomic::AtomicBool::new(false);
             let uploads = async {
                 let mut n = 0;

@@ -2,11 +2,12 @@
 //! database directly, and (through the SDK) the command-line client.
 //!
 //! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands; `client`,
-//! the client commands.
+//! the client commands; `logging`, where log lines go.
 
 mod admin;
 mod cli;
 mod client;
+mod logging;
 mod serve;
 
 use std::process::ExitCode;
@@ -16,9 +17,15 @@ use tenantdesk_api::AppError;
 
 use crate::cli::{Cli, Command};
 
+/// mimalloc: the service's requests allocate and free many small values, which it serves at a
+/// fraction of glibc's cost (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The service's lines go through a buffer; a command's are written as they come.
+    let log = init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -26,7 +33,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let done = runtime.block_on(run(cli));
+    log.flush();
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             report(&error);
@@ -85,19 +94,25 @@ fn report(error: &anyhow::Error) {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`); JSON lines when
-/// `TENANTDESK_LOG_FORMAT=json`.
-fn init_logging() {
+/// Logs to stderr through a buffer ([`logging`]), filtered by `RUST_LOG` (default `info`); JSON
+/// lines when `TENANTDESK_LOG_FORMAT=json`.
+fn init_logging(buffered: bool) -> logging::Log {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     use std::io::IsTerminal as _;
+    let log = if buffered {
+        logging::Log::buffered()
+    } else {
+        logging::Log::unbuffered()
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(log.clone())
         .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("TENANTDESK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().init();
     } else {
         builder.init();
     }
+    log
 }

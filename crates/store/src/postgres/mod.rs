@@ -19,11 +19,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    lookups: lookups::UserLookups,
 }
 
 impl PostgresStore {
-    /// Connects to the database of a `postgres://` URL (TLS as its `sslmode` says). Does not
-    /// migrate.
+    /// Connects to the database of a `postgres://` URL (TLS as its `sslmode` says), and starts the
+    /// tasks that look users up on the current runtime. Does not migrate.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         let mut connect = PgConnectOptions::from_str(url).map_err(translate)?;
         if let Some(timeout) = options.statement_timeout {
@@ -35,7 +36,8 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(translate)?;
-        Ok(Self { pool })
+        let lookups = lookups::UserLookups::start(pool.clone(), lookups::TASKS.min(options.pool_size as usize));
+        Ok(Self { pool, lookups })
     }
 
     /// The connection pool, for the SQLite-to-PostgreSQL copy.
@@ -80,24 +82,28 @@ macro_rules! user_columns {
     };
 }
 
+/// A user from a row whose first columns are `user_columns!()`, read by position, its text
+/// borrowed from the row (a page decodes a hundred).
 fn user_from_row(row: &PgRow) -> Result<User> {
-    let person = |value: Option<String>| -> Result<Option<PersonName>> {
-        value.map_or(Ok(None), |v| PersonName::parse(&v).map_err(corrupt("name")))
+    let at = |column: usize| -> Result<&str> { row.try_get(column).map_err(translate) };
+    let person = |column: usize| -> Result<Option<PersonName>> {
+        let value: Option<&str> = row.try_get(column).map_err(translate)?;
+        value.map_or(Ok(None), |v| PersonName::parse(v).map_err(corrupt("name")))
     };
-    let state: String = get(row, "state")?;
+    let state = at(7)?;
     Ok(User {
-        id: UserId::from_uuid(get(row, "id")?),
-        customer: CustomerId::from_uuid(get(row, "customer_id")?),
-        upn: UserPrincipalName::parse(&get::<String>(row, "upn")?).map_err(corrupt("upn"))?,
-        first_name: person(get(row, "first_name")?)?,
-        last_name: person(get(row, "last_name")?)?,
-        display_name: DisplayName::parse(&get::<String>(row, "display_name")?).map_err(corrupt("display name"))?,
-        usage_location: UsageLocation::parse(&get::<String>(row, "usage_location")?).map_err(corrupt("location"))?,
-        state: UserState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        soft_deleted_at: get(row, "soft_deleted_at")?,
-        force_change_password: get(row, "force_change_password")?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        customer: CustomerId::from_uuid(row.try_get(0).map_err(translate)?),
+        id: UserId::from_uuid(row.try_get(1).map_err(translate)?),
+        upn: UserPrincipalName::parse(at(2)?).map_err(corrupt("upn"))?,
+        first_name: person(3)?,
+        last_name: person(4)?,
+        display_name: DisplayName::parse(at(5)?).map_err(corrupt("display name"))?,
+        usage_location: UsageLocation::parse(at(6)?).map_err(corrupt("location"))?,
+        state: UserState::parse(state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        soft_deleted_at: row.try_get(8).map_err(translate)?,
+        force_change_password: row.try_get(9).map_err(translate)?,
+        created_at: row.try_get(10).map_err(translate)?,
+        updated_at: row.try_get(11).map_err(translate)?,
     })
 }
 
@@ -107,6 +113,7 @@ mod agents;
 mod audit;
 mod customers;
 mod idempotency;
+mod lookups;
 mod partners;
 mod roles;
 mod users;

@@ -10,18 +10,7 @@ use crate::{CustomerScope, Result, SortField, UserQuery, UserReads, UserWrites};
 #[async_trait]
 impl UserReads for PostgresStore {
     async fn user(&self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE customer_id = $1 AND id = $2 AND partner_id = $3"
-        ))
-        .bind(scope.customer.as_uuid())
-        .bind(id.as_uuid())
-        .bind(scope.partner.as_uuid())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(translate)?;
-        row.as_ref().map(user_from_row).transpose()
+        self.lookups.user(scope, id).await
     }
 
     async fn taken_upns(&self, scope: CustomerScope, upns: &[String]) -> Result<Vec<String>> {

@@ -297,6 +297,39 @@ mod tests {
         }
     }
 
+    /// A read that would wait for a lock is not run in place (where it must not wait) but on a
+    /// reader thread, which waits for the lock and then answers.
+    #[tokio::test]
+    async fn a_read_that_must_wait_goes_to_a_reader_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.db");
+        let url = format!("sqlite://{}", path.display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        store.pool.close().await;
+        drop(store);
+        // Another process holding the file exclusively, for a moment.
+        let holder = rusqlite::Connection::open(&path).unwrap();
+        holder
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM users; COMMIT;")
+            .unwrap();
+        let released = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(holder);
+        });
+        let readers = reader::Readers::open(&path, 1).unwrap();
+        let count = readers
+            .run(|connection| {
+                connection
+                    .query_row("SELECT count(*) FROM users", [], |row| row.get::<_, i64>(0))
+                    .map_err(reader::failed)
+            })
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+        released.join().unwrap();
+    }
+
     async fn synchronous_of(store: &SqliteStore) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(&store.pool)

@@ -1,16 +1,22 @@
-//! The SQLite store's hot reads (a user, a page of users) on rusqlite: a few blocking threads,
-//! each with a connection of its own that only reads and keeps its prepared statements, fed from
-//! one queue. A read waits in the queue, never on the async runtime; under load a thread takes
-//! the next read without going to sleep in between, which is what the per-connection worker
-//! threads of sqlx's SQLite driver cannot do for a request that needs a pool connection first.
+//! The SQLite store's hot reads (a user, a page of users) on rusqlite, with connections that
+//! only read and keep their prepared statements.
+//!
+//! A read runs where it is asked, on a connection taken from an idle set, if it can do so without
+//! waiting: those connections have no busy timeout, so a read that would wait for a lock (a
+//! recovery, or another process holding the file exclusively) fails at once and is handed to a
+//! few blocking reader threads, whose connections wait as the pool's do. In WAL mode a read never
+//! waits for a writer, so the hand-off is rare; the read itself is a cached statement over pages in
+//! memory, a few microseconds for a user. Handing every read to a thread instead cost two thread
+//! wake-ups per request, a fifth of the machine at full load (BENCHMARKS.md).
 //!
 //! The connections read the same file, in WAL mode: each read sees every transaction committed
 //! before it began, as the pool's connections do.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 use tenantdesk_domain::{
     CustomerId, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
@@ -25,26 +31,23 @@ type Job = Box<dyn FnOnce(&Connection) + Send>;
 /// How many prepared statements each connection keeps (the user, and the sixteen list queries).
 const STATEMENTS: usize = 32;
 
-/// The reader threads; they end when this is dropped.
+/// How many idle connections are kept for reads run in place: one per thread that reads at once.
+const IDLE: usize = 16;
+
+/// The read connections; the reader threads end when this is dropped.
 #[derive(Debug)]
 pub(super) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
     jobs: flume::Sender<Job>,
 }
 
 impl Readers {
-    /// `threads` readers of the database file at `path`.
+    /// Reads of the database file at `path`, with `threads` reader threads for those that wait.
     pub(super) fn open(path: &Path, threads: usize) -> Result<Self> {
         let (jobs, queue) = flume::unbounded::<Job>();
         for n in 0..threads.max(1) {
-            let connection = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-            )
-            .map_err(failed)?;
-            connection.busy_timeout(Duration::from_secs(30)).map_err(failed)?;
-            // These connections only ever read.
-            connection.pragma_update(None, "query_only", true).map_err(failed)?;
-            connection.set_prepared_statement_cache_capacity(STATEMENTS);
+            let connection = connect(path, Duration::from_secs(30))?;
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("sqlite-reader-{n}"))
@@ -55,11 +58,52 @@ impl Readers {
                 })
                 .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        Ok(Self { jobs })
+        Ok(Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            jobs,
+        })
     }
 
-    /// Runs `read` on a reader thread and hands back what it returns.
+    /// Runs `read` here if it need not wait for a lock, else on a reader thread, and hands back
+    /// what it returns.
     pub(super) async fn run<T: Send + 'static>(
+        &self,
+        read: impl Fn(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match self.run_here(&read) {
+            Some(done) => done,
+            None => self.run_on_thread(read).await,
+        }
+    }
+
+    /// `read` on an idle connection, or `None` if it would have to wait for a lock.
+    fn run_here<T>(&self, read: &impl Fn(&Connection) -> Result<T>) -> Option<Result<T>> {
+        let taken = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let connection = match taken {
+            Some(connection) => connection,
+            None => match connect(&self.path, Duration::ZERO) {
+                Ok(connection) => connection,
+                Err(error) => return Some(Err(error)),
+            },
+        };
+        let done = read(&connection);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE {
+            idle.push(connection);
+        }
+        match done {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)))
+                if matches!(failure.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+            {
+                None
+            }
+            done => Some(done),
+        }
+    }
+
+    /// `read` on a reader thread, whose connection waits for locks.
+    async fn run_on_thread<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -72,6 +116,20 @@ impl Readers {
             .map_err(|_| gone())?;
         answered.await.map_err(|_| gone())?
     }
+}
+
+/// A connection that only reads `path`, waiting up to `busy_timeout` for a lock.
+fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(failed)?;
+    connection.busy_timeout(busy_timeout).map_err(failed)?;
+    // These connections only ever read.
+    connection.pragma_update(None, "query_only", true).map_err(failed)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENTS);
+    Ok(connection)
 }
 
 fn gone() -> StoreError {

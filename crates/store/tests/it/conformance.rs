@@ -153,6 +153,41 @@ pub async fn users_round_trip_and_stay_in_scope(store: &dyn Store) {
     );
 }
 
+/// Lookups asked at once (which a store may answer together) each get the user of their own
+/// scope, and nothing of another partner's, another customer's, or an id nobody has.
+pub async fn lookups_at_once_each_get_their_own_user_in_scope(store: &dyn Store) {
+    let mut asked = Vec::new();
+    for n in 0..4 {
+        let scope = customer(store, partner(store).await).await;
+        let u = user(scope, &format!("user{n}@contoso.com"), &format!("User {n}"));
+        insert(store, scope, &u).await.unwrap();
+        asked.push((scope, u.id, Some(u.upn.as_str().to_owned())));
+    }
+    let own: Vec<_> = asked.clone();
+    for (i, (scope, id, _)) in own.iter().enumerate() {
+        let (other, _, _) = own[(i + 1) % own.len()];
+        // The same user id asked in another partner's scope, in its customer with another
+        // partner, and an id nobody has in its own scope.
+        asked.push((other, *id, None));
+        asked.push((
+            CustomerScope {
+                partner: other.partner,
+                customer: scope.customer,
+            },
+            *id,
+            None,
+        ));
+        asked.push((*scope, UserId::new(), None));
+    }
+    let asked: Vec<_> = asked.iter().cycle().take(4 * asked.len()).collect();
+    let answers = futures::future::join_all(asked.iter().map(|(scope, id, _)| store.user(*scope, *id))).await;
+    for ((_, id, expected), answer) in asked.iter().zip(answers) {
+        let answer = answer.unwrap();
+        assert_eq!(answer.as_ref().map(|u| u.upn.as_str().to_owned()), *expected);
+        assert!(answer.is_none_or(|u| u.id == *id));
+    }
+}
+
 pub async fn active_upns_are_unique_case_insensitively(store: &dyn Store) {
     let scope = customer(store, partner(store).await).await;
     let mut first = user(scope, "ana@contoso.com", "Ana");

@@ -56,6 +56,7 @@ conformance_tests!(
     customers_are_scoped_to_their_partner,
     a_domain_belongs_to_one_customer,
     users_round_trip_and_stay_in_scope,
+    lookups_at_once_each_get_their_own_user_in_scope,
     active_upns_are_unique_case_insensitively,
     dropping_a_transaction_rolls_it_back,
     keyset_pages_cover_every_user_once_in_order,
