@@ -164,6 +164,20 @@ async fn run() {
     // One measure alone (as its table label: "GET user", "create", "upload", "during uploads"),
     // to profile the server while it runs: TENANTDESK_BENCH_ONLY.
     let only = std::env::var("TENANTDESK_BENCH_ONLY").ok();
+    let measures = [
+        "GET user",
+        "list page 1",
+        "list page 900",
+        "create",
+        "upload",
+        "during uploads",
+    ];
+    if let Some(only) = &only {
+        assert!(
+            measures.contains(&only.as_str()),
+            "TENANTDESK_BENCH_ONLY is one of {measures:?}, not {only:?}"
+        );
+    }
     let wanted = |measure: &str| only.as_deref().is_none_or(|only| only == measure);
 
     let hash = {

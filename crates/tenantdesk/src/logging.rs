@@ -20,26 +20,47 @@ const INTERVAL: Duration = Duration::from_millis(50);
 /// A buffer this full is written at once.
 const CAPACITY: usize = 64 * 1024;
 
+/// Where the lines end up: stderr, or what a test gives.
+type Output = Box<dyn std::io::Write + Send>;
+
 /// The log's destination: stderr, through a buffer shared by the clones if `buffered`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone)]
 pub struct Log {
+    /// Lines not written yet.
     buffer: Arc<Mutex<Vec<u8>>>,
+    /// The output, locked while a batch of lines is written: whoever writes takes the buffer's
+    /// lines under this lock, so lines come out in the order they were logged, and a line that is
+    /// only buffered never waits for the output.
+    output: Arc<Mutex<Output>>,
     buffered: bool,
 }
 
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("buffered", &self.buffered)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Log {
+    fn to(output: Output, buffered: bool) -> Self {
+        Self {
+            buffer: Arc::default(),
+            output: Arc::new(Mutex::new(output)),
+            buffered,
+        }
+    }
+
     /// A log that writes each line at once.
     pub fn unbuffered() -> Self {
-        Self::default()
+        Self::to(Box::new(std::io::stderr()), false)
     }
 
     /// A buffered log, with the thread that writes it out every [`INTERVAL`] and a panic hook
     /// that writes it out before the panic's message.
     pub fn buffered() -> Self {
-        let log = Self {
-            buffered: true,
-            ..Self::default()
-        };
+        let log = Self::to(Box::new(std::io::stderr()), true);
         let background = log.clone();
         // Without the thread, lines are still written when the buffer fills and at exit.
         let _ = std::thread::Builder::new()
@@ -53,29 +74,33 @@ impl Log {
         let on_panic = log.clone();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            on_panic.flush();
+            // Not if the output is busy: the panic may have come from writing it.
+            if let Ok(mut output) = on_panic.output.try_lock() {
+                on_panic.write_out(&mut output);
+            }
             previous(info);
         }));
         log
     }
 
-    /// Writes what is buffered to stderr.
+    /// Writes what is buffered.
     pub fn flush(&self) {
-        let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        write_out(&mut buffer);
+        let mut output = self.output.lock().unwrap_or_else(PoisonError::into_inner);
+        self.write_out(&mut output);
+    }
+
+    /// Writes the buffered lines to `output`, which the caller has locked. A log that cannot be
+    /// written has nowhere to report it: the lines are dropped.
+    fn write_out(&self, output: &mut Output) {
+        let lines = std::mem::take(&mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner));
+        if !lines.is_empty() {
+            let _ = output.write_all(&lines);
+            let _ = output.flush();
+        }
     }
 }
 
-/// Writes `buffer` to stderr and empties it. A log that cannot be written has nowhere to report
-/// it: the lines are dropped.
-fn write_out(buffer: &mut Vec<u8>) {
-    if !buffer.is_empty() {
-        let _ = std::io::stderr().lock().write_all(buffer);
-        buffer.clear();
-    }
-}
-
-/// The writer of one line: buffered, or written at once if `urgent`.
+/// The writer of one line: buffered, or written at once (after the lines before it) if `urgent`.
 #[derive(Debug)]
 pub struct Line<'a> {
     log: &'a Log,
@@ -84,10 +109,13 @@ pub struct Line<'a> {
 
 impl std::io::Write for Line<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut buffer = self.log.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        buffer.extend_from_slice(bytes);
-        if self.urgent || buffer.len() >= CAPACITY {
-            write_out(&mut buffer);
+        let full = {
+            let mut buffer = self.log.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+            buffer.extend_from_slice(bytes);
+            buffer.len() >= CAPACITY
+        };
+        if self.urgent || full {
+            self.log.flush();
         }
         Ok(bytes.len())
     }
@@ -121,44 +149,67 @@ impl<'a> MakeWriter<'a> for Log {
 mod tests {
     use super::*;
 
-    fn buffered(log: &Log) -> String {
-        String::from_utf8(log.buffer.lock().unwrap().clone()).unwrap()
+    /// What a log wrote out, shared with the test.
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Written {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn log(buffered: bool) -> (Log, Written) {
+        let written = Written::default();
+        (Log::to(Box::new(written.clone()), buffered), written)
     }
 
     #[test]
-    fn info_lines_wait_in_the_buffer_and_a_warning_takes_them_along() {
-        let log = Log {
-            buffered: true,
-            ..Log::default()
-        };
+    fn info_lines_wait_in_the_buffer_and_a_warning_takes_them_along_in_order() {
+        let (log, written) = log(true);
         let subscriber = tracing_subscriber::fmt().with_writer(log.clone()).finish();
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!("request completed");
-            assert!(buffered(&log).contains("request completed"));
+            assert_eq!(written.text(), "");
             tracing::warn!("something is wrong");
-            assert_eq!(buffered(&log), "", "a warning is written out with what was buffered");
-            tracing::error!("something failed");
-            assert_eq!(buffered(&log), "");
+            let text = written.text();
+            let (info, warning) = (text.find("request completed"), text.find("something is wrong"));
+            assert!(info.is_some() && info < warning, "{text}");
+            tracing::info!("another request");
+            log.flush();
+            assert!(written.text().contains("another request"));
         });
     }
 
     #[test]
     fn an_unbuffered_log_writes_every_line_at_once() {
-        let log = Log::unbuffered();
+        let (log, written) = log(false);
         let subscriber = tracing_subscriber::fmt().with_writer(log.clone()).finish();
         tracing::subscriber::with_default(subscriber, || tracing::info!("agent removed"));
-        assert_eq!(buffered(&log), "");
+        assert!(written.text().contains("agent removed"));
     }
 
     #[test]
     fn a_full_buffer_is_written_out() {
-        let log = Log::default();
-        let mut line = log.make_writer();
-        line.urgent = false;
+        let (log, written) = log(true);
+        let mut line = Line {
+            log: &log,
+            urgent: false,
+        };
         line.write_all(&vec![b'x'; CAPACITY - 1]).unwrap();
-        assert_eq!(buffered(&log).len(), CAPACITY - 1);
+        assert_eq!(written.text(), "");
         line.write_all(b"x").unwrap();
-        assert_eq!(buffered(&log), "");
-        log.flush();
+        assert_eq!(written.text().len(), CAPACITY);
     }
 }

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         }
     };
     let done = runtime.block_on(run(cli));
+    // What the runtime's tasks log as they end is written too.
+    drop(runtime);
     log.flush();
     match done {
         Ok(()) => ExitCode::SUCCESS,

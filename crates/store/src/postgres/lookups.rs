@@ -72,25 +72,35 @@ async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver
         if lookups.lock().await.recv_many(&mut batch, BATCH).await == 0 {
             return;
         }
+        // A lookup whose request went away has nobody to answer.
+        batch.retain(|lookup: &Lookup| !lookup.answer.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         match look_up(&pool, &batch).await {
             Ok(found) => {
                 for (lookup, user) in batch.drain(..).zip(found) {
-                    // Its request went away: nobody to answer.
-                    let _ = lookup.answer.send(Ok(user));
+                    let _ = lookup.answer.send(user);
                 }
             }
-            // Each lookup gets an error of its own, from a statement of its own.
+            // The statement failed: each lookup gets an error of its own from a statement of its
+            // own, all at once (they wait for the pool's connections, not for each other).
             Err(_) => {
-                for lookup in batch.drain(..) {
-                    let _ = lookup.answer.send(look_up_one(&pool, lookup.scope, lookup.id).await);
-                }
+                let alone = batch.drain(..).map(|lookup| {
+                    let pool = &pool;
+                    async move {
+                        let _ = lookup.answer.send(look_up_one(pool, lookup.scope, lookup.id).await);
+                    }
+                });
+                futures::future::join_all(alone).await;
             }
         }
     }
 }
 
-/// The users of `batch`, in its order, in one statement.
-async fn look_up(pool: &PgPool, batch: &[Lookup]) -> Result<Vec<Option<User>>> {
+/// The users of `batch`, in its order, in one statement; a row that cannot be read fails its own
+/// lookup only.
+async fn look_up(pool: &PgPool, batch: &[Lookup]) -> Result<Vec<Result<Option<User>>>> {
     let (partners, customers, ids): (Vec<_>, Vec<_>, Vec<_>) = batch
         .iter()
         .map(|l| (l.scope.partner.as_uuid(), l.scope.customer.as_uuid(), l.id.as_uuid()))
@@ -107,7 +117,7 @@ async fn look_up(pool: &PgPool, batch: &[Lookup]) -> Result<Vec<Option<User>>> {
     .fetch_all(pool)
     .await
     .map_err(translate)?;
-    let mut found: Vec<Option<User>> = batch.iter().map(|_| None).collect();
+    let mut found: Vec<Result<Option<User>>> = batch.iter().map(|_| Ok(None)).collect();
     for row in &rows {
         // After the user's columns, which user_from_row reads by position.
         let n: i64 = get(row, "n")?;
@@ -115,7 +125,7 @@ async fn look_up(pool: &PgPool, batch: &[Lookup]) -> Result<Vec<Option<User>>> {
             .ok()
             .and_then(|i| found.get_mut(i))
             .ok_or_else(|| StoreError::Corrupt(format!("lookup {n} of {}", batch.len())))?;
-        *slot = Some(user_from_row(row)?);
+        *slot = user_from_row(row).map(Some);
     }
     Ok(found)
 }

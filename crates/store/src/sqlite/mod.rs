@@ -313,20 +313,18 @@ mod tests {
         holder
             .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM users; COMMIT;")
             .unwrap();
+        let readers = reader::Readers::open(&path, 1).unwrap();
+        let count = |connection: &rusqlite::Connection| {
+            connection
+                .query_row("SELECT count(*) FROM users", [], |row| row.get::<_, i64>(0))
+                .map_err(reader::failed)
+        };
+        assert!(readers.run_here(&count).is_none(), "a read in place does not wait");
         let released = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(300));
             drop(holder);
         });
-        let readers = reader::Readers::open(&path, 1).unwrap();
-        let count = readers
-            .run(|connection| {
-                connection
-                    .query_row("SELECT count(*) FROM users", [], |row| row.get::<_, i64>(0))
-                    .map_err(reader::failed)
-            })
-            .await
-            .unwrap();
-        assert_eq!(count, 0);
+        assert_eq!(readers.run(count).await.unwrap(), 0);
         released.join().unwrap();
     }
 

@@ -1,13 +1,15 @@
 //! The SQLite store's hot reads (a user, a page of users) on rusqlite, with connections that
 //! only read and keep their prepared statements.
 //!
-//! A read runs where it is asked, on a connection taken from an idle set, if it can do so without
-//! waiting: those connections have no busy timeout, so a read that would wait for a lock (a
-//! recovery, or another process holding the file exclusively) fails at once and is handed to a
-//! few blocking reader threads, whose connections wait as the pool's do. In WAL mode a read never
-//! waits for a writer, so the hand-off is rare; the read itself is a cached statement over pages in
-//! memory, a few microseconds for a user. Handing every read to a thread instead cost two thread
-//! wake-ups per request, a fifth of the machine at full load (BENCHMARKS.md).
+//! A short read (a user, a page of at most 500 by an index) runs where it is asked, on a connection
+//! taken from an idle set, if it can do so without waiting: those connections have no busy
+//! timeout, so a read that would wait for a lock (a recovery, or another process holding the file
+//! exclusively) fails at once and is handed to a few blocking reader threads, whose connections
+//! wait as the pool's do. In WAL mode a read never waits for a writer, so the hand-off is rare; the
+//! read itself is a cached statement, a few microseconds for a user when its pages are cached. A
+//! search, which reads every user of a customer, always goes to the reader threads. Handing every
+//! read to a thread cost two thread wake-ups per request, a fifth of the machine at full load
+//! (BENCHMARKS.md).
 //!
 //! The connections read the same file, in WAL mode: each read sees every transaction committed
 //! before it began, as the pool's connections do.
@@ -78,7 +80,7 @@ impl Readers {
     }
 
     /// `read` on an idle connection, or `None` if it would have to wait for a lock.
-    fn run_here<T>(&self, read: &impl Fn(&Connection) -> Result<T>) -> Option<Result<T>> {
+    pub(super) fn run_here<T>(&self, read: &impl Fn(&Connection) -> Result<T>) -> Option<Result<T>> {
         let taken = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let connection = match taken {
             Some(connection) => connection,
@@ -102,8 +104,9 @@ impl Readers {
         }
     }
 
-    /// `read` on a reader thread, whose connection waits for locks.
-    async fn run_on_thread<T: Send + 'static>(
+    /// `read` on a reader thread, whose connection waits for locks: for a read too long to run on
+    /// the runtime's thread.
+    pub(super) async fn run_on_thread<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {

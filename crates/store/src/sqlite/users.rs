@@ -126,41 +126,46 @@ impl UserReads for SqliteStore {
     async fn users(&self, scope: CustomerScope, query: &UserQuery) -> Result<Vec<User>> {
         let sql = page_sql(query);
         if let Some(readers) = &self.readers {
+            // A search reads every user of the customer: too long for the runtime's thread.
+            let searching = query.search.is_some();
             let query = query.clone();
-            return readers
-                .run(move |connection| {
-                    let mut statement = connection.prepare_cached(sql).map_err(failed)?;
-                    let (mut customer, mut partner, mut after) = ([0; 36], [0; 36], [0; 36]);
-                    let (customer, partner) = (
-                        encode(scope.customer.as_uuid(), &mut customer),
-                        encode(scope.partner.as_uuid(), &mut partner),
-                    );
-                    let limit = i64::from(query.limit);
-                    let search = query.search.as_deref().map(str::to_ascii_lowercase);
-                    let mut rows = match &query.after {
-                        None => statement.query(rusqlite::params![customer, partner, search, search, search, limit]),
-                        Some(cursor) => {
-                            let id = encode(cursor.id.as_uuid(), &mut after);
-                            statement.query(rusqlite::params![
-                                customer,
-                                partner,
-                                search,
-                                search,
-                                search,
-                                cursor.sort_value,
-                                id,
-                                limit
-                            ])
-                        }
+            let read = move |connection: &rusqlite::Connection| {
+                let mut statement = connection.prepare_cached(sql).map_err(failed)?;
+                let (mut customer, mut partner, mut after) = ([0; 36], [0; 36], [0; 36]);
+                let (customer, partner) = (
+                    encode(scope.customer.as_uuid(), &mut customer),
+                    encode(scope.partner.as_uuid(), &mut partner),
+                );
+                let limit = i64::from(query.limit);
+                let search = query.search.as_deref().map(str::to_ascii_lowercase);
+                let mut rows = match &query.after {
+                    None => statement.query(rusqlite::params![customer, partner, search, search, search, limit]),
+                    Some(cursor) => {
+                        let id = encode(cursor.id.as_uuid(), &mut after);
+                        statement.query(rusqlite::params![
+                            customer,
+                            partner,
+                            search,
+                            search,
+                            search,
+                            cursor.sort_value,
+                            id,
+                            limit
+                        ])
                     }
-                    .map_err(failed)?;
-                    let mut users = Vec::with_capacity(query.limit as usize);
-                    while let Some(row) = rows.next().map_err(failed)? {
-                        users.push(reader::user_from_row(row)?);
-                    }
-                    Ok(users)
-                })
-                .await;
+                }
+                .map_err(failed)?;
+                let mut users = Vec::with_capacity(query.limit as usize);
+                while let Some(row) = rows.next().map_err(failed)? {
+                    users.push(reader::user_from_row(row)?);
+                }
+                Ok(users)
+            };
+            return if searching {
+                readers.run_on_thread(read).await
+            } else {
+                readers.run(read).await
+            };
         }
         let mut q = sqlx::query(sql)
             .bind(scope.customer.to_string())
