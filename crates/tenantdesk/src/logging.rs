@@ -1,12 +1,12 @@
 //! Where log lines go: stderr, through a buffer while the service runs.
 //!
-//! For `serve`, a line of level `INFO` or below (a request's line, above all) is appended to a buffer in memory,
-//! which a thread of its own writes to stderr every [`INTERVAL`], or at once when it passes
-//! [`CAPACITY`]; a warning or an error is written at once, after the lines before it. The process
-//! writes what is buffered before it exits, and when it panics. Writing each request's line on its
-//! own cost a system call per request, a tenth of a GET's time at full load (BENCHMARKS.md); a line
-//! now reaches stderr at most [`INTERVAL`] after it was logged. The other commands write every
-//! line at once, in order with what they print.
+//! For `serve`, a line of level `INFO` or below (above all, a request's line) is appended to a
+//! buffer in memory, which a thread of its own writes to stderr every [`INTERVAL`], or at once
+//! when it passes [`CAPACITY`]; a warning or an error is written at once, after the lines before
+//! it. The process writes what is buffered before it exits, and when it panics. Writing each
+//! request's line on its own cost a system call per request, 5–7% of a GET's time at full load
+//! (BENCHMARKS.md); a line now reaches stderr at most [`INTERVAL`] after it was logged. The other
+//! commands write every line at once, in order with what they print.
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
