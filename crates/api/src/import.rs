@@ -102,7 +102,7 @@ pub async fn import_users(
 ) -> Result<Response, AppError> {
     let Query(params) = query.map_err(|e| AppError::invalid("query", e.body_text()))?;
     let location = location(paging::param(&params, "usageLocation"));
-    let validate_only = match paging::param(&params, "validateOnly") {
+    let validate_only = match paging::present(&params, "validateOnly") {
         None => false,
         Some(value) if value.eq_ignore_ascii_case("true") => true,
         Some(value) if value.eq_ignore_ascii_case("false") => false,

@@ -51,18 +51,25 @@ pub fn bad_token() -> AppError {
     )
 }
 
-/// The value of the query parameter `name` (matched case-insensitively), unless empty.
+/// The value of the query parameter `name` (matched case-insensitively), unless empty: for text
+/// parameters, where an empty value asks for nothing.
 pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    present(params, name).filter(|v| !v.is_empty())
+}
+
+/// The value of the query parameter `name` (matched case-insensitively), trimmed, whenever it is
+/// there: for numbers and booleans, where `size=` or a blank value is not a value and gets a 400,
+/// as the OpenAPI document's types say, rather than passing for an absent one.
+pub fn present<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
 }
 
 /// The page size the `size` parameter asks for.
 pub fn page_size(params: &[(String, String)]) -> Result<u32, AppError> {
-    match param(params, "size") {
+    match present(params, "size") {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(size) => match size.parse::<u32>() {
             Ok(0) => Ok(DEFAULT_PAGE_SIZE),

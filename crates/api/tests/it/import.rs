@@ -270,6 +270,16 @@ async fn validate_only_checks_and_creates_nothing() {
         .await
         .unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(400), Some(3000)));
+    // A blank validateOnly is not a boolean: refused, never taken for false and the file created.
+    for query in [
+        "usageLocation=US&validateOnly=",
+        "usageLocation=US&validateOnly=%09",
+        "usageLocation=US&validateOnly=yes",
+    ] {
+        let (status, _, answer) = upload(&app, query, &file(&users(2)), &app.admin_token).await;
+        assert_error(status, &answer, 400, 3000, "validateOnly");
+    }
+    assert_eq!(user_counts(&app).await, (0, 0));
 }
 
 #[tokio::test]

@@ -236,6 +236,9 @@ async fn bad_paging_requests_are_400() {
         ("size=501", "size"),
         ("size=-1", "size"),
         ("size=abc", "size"),
+        // A blank size is not a number, as the document's integer type says: not the default.
+        ("size=", "size"),
+        ("size=%09", "size"),
         ("seekOperation=Next", "MS-ContinuationToken"),
         ("seekOperation=Previous", "seekOperation"),
         ("sortField=password", "sortField"),
