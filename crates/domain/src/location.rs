@@ -21,6 +21,28 @@ static ISO_3166_ALPHA2: [&str; 249] = [
     "ZM", "ZW",
 ];
 
+/// For each pair of letters `AA`..`ZZ` (at `26 × first + second`), its place in
+/// [`ISO_3166_ALPHA2`] plus one, or 0 when it is no code: a parse is one lookup (every stored user
+/// is read through here, a hundred to a page).
+static INDEX: [u8; 26 * 26] = index(&ISO_3166_ALPHA2);
+
+const fn index(codes: &[&str; 249]) -> [u8; 26 * 26] {
+    let mut index = [0; 26 * 26];
+    let mut place = 0;
+    while place < codes.len() {
+        let code = codes[place].as_bytes();
+        // Places fit a u8: there are 249 codes.
+        index[slot(code[0], code[1])] = place as u8 + 1;
+        place += 1;
+    }
+    index
+}
+
+/// The place of the uppercase letters `a` and `b` in [`INDEX`].
+const fn slot(a: u8, b: u8) -> usize {
+    (a - b'A') as usize * 26 + (b - b'A') as usize
+}
+
 /// Where a user uses its services: an ISO 3166-1 alpha-2 code, stored in uppercase.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct UsageLocation(&'static str);
@@ -29,15 +51,11 @@ impl UsageLocation {
     /// Parses a country code in any case (`us`, `US`).
     pub fn parse(value: &str) -> Result<Self, String> {
         let code = value.trim().as_bytes();
-        // Two letters, compared uppercase without allocating: every stored user is read through here.
         let found = match code {
-            [a, b] => ISO_3166_ALPHA2
-                .binary_search_by(|known| {
-                    known
-                        .as_bytes()
-                        .cmp(&[a.to_ascii_uppercase(), b.to_ascii_uppercase()][..])
-                })
-                .ok(),
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                let place = INDEX[slot(a.to_ascii_uppercase(), b.to_ascii_uppercase())];
+                usize::from(place).checked_sub(1)
+            }
             _ => None,
         };
         found
@@ -72,10 +90,29 @@ mod tests {
     }
 
     #[test]
+    fn every_pair_of_letters_is_a_code_exactly_when_the_table_has_it() {
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let pair = String::from_utf8(vec![a, b]).unwrap();
+                let listed = ISO_3166_ALPHA2.contains(&pair.as_str());
+                assert_eq!(
+                    UsageLocation::parse(&pair).ok().map(|l| l.as_str()),
+                    listed.then_some(pair.as_str())
+                );
+                let lower = pair.to_ascii_lowercase();
+                assert_eq!(
+                    UsageLocation::parse(&lower).ok().map(|l| l.as_str()),
+                    listed.then_some(pair.as_str())
+                );
+            }
+        }
+    }
+
+    #[test]
     fn parses_codes_in_any_case() {
         assert_eq!(UsageLocation::parse("us").unwrap().as_str(), "US");
         assert_eq!(UsageLocation::parse("AX").unwrap().as_str(), "AX");
-        for bad in ["", "USA", "XX", "country/region code", "u"] {
+        for bad in ["", "USA", "XX", "country/region code", "u", "U1", "@A", "[A", "é", "Ü"] {
             assert!(UsageLocation::parse(bad).is_err(), "{bad}");
         }
     }

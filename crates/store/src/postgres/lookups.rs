@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use tenantdesk_domain::{User, UserId};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::users::{Lock, user_in_scope};
 use super::{get, translate, user_from_row};
 use crate::{CustomerScope, Result, StoreError};
 
@@ -89,7 +90,9 @@ async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver
                 let alone = batch.drain(..).map(|lookup| {
                     let pool = &pool;
                     async move {
-                        let _ = lookup.answer.send(look_up_one(pool, lookup.scope, lookup.id).await);
+                        let _ = lookup
+                            .answer
+                            .send(user_in_scope(pool, lookup.scope, lookup.id, Lock::None).await);
                     }
                 });
                 futures::future::join_all(alone).await;
@@ -128,20 +131,4 @@ async fn look_up(pool: &PgPool, batch: &[Lookup]) -> Result<Vec<Result<Option<Us
         *slot = user_from_row(row).map(Some);
     }
     Ok(found)
-}
-
-/// The user `id` of `scope`, in a statement of its own.
-async fn look_up_one(pool: &PgPool, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        user_columns!(),
-        " FROM users WHERE customer_id = $1 AND id = $2 AND partner_id = $3"
-    ))
-    .bind(scope.customer.as_uuid())
-    .bind(id.as_uuid())
-    .bind(scope.partner.as_uuid())
-    .fetch_optional(pool)
-    .await
-    .map_err(translate)?;
-    row.as_ref().map(user_from_row).transpose()
 }

@@ -2,10 +2,50 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
 use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
 use super::{PostgresStore, PostgresTx, get, translate, user_from_row};
 use crate::{CustomerScope, Result, SortField, UserQuery, UserReads, UserWrites};
+
+/// Whether [`user_in_scope`] locks the row it reads.
+pub(super) enum Lock {
+    /// A plain read.
+    None,
+    /// `FOR UPDATE`: the row stays locked until the transaction ends.
+    ForUpdate,
+}
+
+/// The user `id` of `scope`, in a statement of its own, on the pool or in a transaction.
+pub(super) async fn user_in_scope<'e>(
+    executor: impl PgExecutor<'e>,
+    scope: CustomerScope,
+    id: UserId,
+    lock: Lock,
+) -> Result<Option<User>> {
+    macro_rules! select {
+        ($tail:literal) => {
+            concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE customer_id = $1 AND id = $2 AND partner_id = $3",
+                $tail
+            )
+        };
+    }
+    let sql = match lock {
+        Lock::None => select!(""),
+        Lock::ForUpdate => select!(" FOR UPDATE"),
+    };
+    let row = sqlx::query(sql)
+        .bind(scope.customer.as_uuid())
+        .bind(id.as_uuid())
+        .bind(scope.partner.as_uuid())
+        .fetch_optional(executor)
+        .await
+        .map_err(translate)?;
+    row.as_ref().map(user_from_row).transpose()
+}
 
 #[async_trait]
 impl UserReads for PostgresStore {
@@ -124,18 +164,7 @@ impl UserReads for PostgresStore {
 #[async_trait]
 impl UserWrites for PostgresTx {
     async fn user_for_update(&mut self, scope: CustomerScope, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE customer_id = $1 AND id = $2 AND partner_id = $3 FOR UPDATE"
-        ))
-        .bind(scope.customer.as_uuid())
-        .bind(id.as_uuid())
-        .bind(scope.partner.as_uuid())
-        .fetch_optional(&mut *self.0)
-        .await
-        .map_err(translate)?;
-        row.as_ref().map(user_from_row).transpose()
+        user_in_scope(&mut *self.0, scope, id, Lock::ForUpdate).await
     }
 
     async fn insert_user(&mut self, scope: CustomerScope, user: &User, password_hash: &str) -> Result<()> {
