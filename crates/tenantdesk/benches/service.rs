@@ -12,7 +12,7 @@
 //!
 //! Run with `cargo bench -p tenantdesk --bench service`; `TENANTDESK_BENCH_ROUNDS` (default 5),
 //! `TENANTDESK_BENCH_SECONDS` (per measurement, default 2), `TENANTDESK_BENCH_POSTGRES=off` and
-//! `TENANTDESK_BENCH_COMPARE` (another `tenantdesk` binary, measured on SQLite in the same rounds)
+//! `TENANTDESK_BENCH_COMPARE` (another `tenantdesk` binary, measured on each store in the same rounds)
 //! change what it does; `TENANTDESK_BENCH_ONLY` runs one measure alone, to profile the server
 //! while it runs. See BENCHMARKS.md.
 
@@ -189,8 +189,8 @@ async fn run() {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let binary = env!("CARGO_BIN_EXE_tenantdesk");
     targets.push(target("SQLite", binary, &url, Database::Sqlite(dir), &hash).await);
-    // Another build of the server on SQLite beside this one, in the same rounds (comparing two
-    // versions side by side): TENANTDESK_BENCH_COMPARE=/path/to/tenantdesk.
+    // Another build of the server beside this one on each store, in the same rounds (comparing
+    // two versions side by side): TENANTDESK_BENCH_COMPARE=/path/to/tenantdesk.
     if let Ok(other) = std::env::var("TENANTDESK_BENCH_COMPARE") {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -200,25 +200,26 @@ async fn run() {
     if postgres {
         let admin_url = std::env::var("TENANTDESK_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-        let name = format!("tenantdesk_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("connect to PostgreSQL (TENANTDESK_BENCH_POSTGRES=off skips it)");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let url = tenantdesk_store::testing::with_database(&admin_url, &name);
-        targets.push(
-            target(
-                "PostgreSQL",
-                binary,
-                &url,
-                Database::Postgres { admin_url, name },
-                &hash,
-            )
-            .await,
-        );
+        let mut builds = vec![("PostgreSQL", binary.to_owned())];
+        if let Ok(other) = std::env::var("TENANTDESK_BENCH_COMPARE") {
+            builds.push(("PostgreSQL (compared)", other));
+        }
+        for (store, binary) in builds {
+            let name = format!("tenantdesk_bench_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL (TENANTDESK_BENCH_POSTGRES=off skips it)");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let url = tenantdesk_store::testing::with_database(&admin_url, &name);
+            let database = Database::Postgres {
+                admin_url: admin_url.clone(),
+                name,
+            };
+            targets.push(target(store, &binary, &url, database, &hash).await);
+        }
     }
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.env(BARE_ROLE, "1");

@@ -7,18 +7,60 @@
 //! request's line on its own cost a system call per request, 5–7% of a GET's time at full load
 //! (BENCHMARKS.md); a line now reaches stderr at most [`INTERVAL`] after it was logged. The other
 //! commands write every line at once, in order with what they print.
+//!
+//! Which lines are logged is `RUST_LOG`'s to say ([`filter`]).
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tracing::{Level, Metadata};
+use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::{Layer, Registry};
 
 /// How long a line may wait in the buffer.
 const INTERVAL: Duration = Duration::from_millis(50);
 /// A buffer this full is written at once.
 const CAPACITY: usize = 64 * 1024;
+
+/// The filter of the `RUST_LOG` directives (`info` when there are none, or they do not parse).
+///
+/// Directives of targets and levels only (`warn`, `tenantdesk_api=debug,sqlx=warn`), as nearly all
+/// are, are read as [`Targets`], which decides by a line's target and level alone. An [`EnvFilter`]
+/// reads the rest, directives on spans and their fields (`[request{method=GET}]=debug`), and so
+/// has to follow every span entered and left: that is, every time a request's future is polled,
+/// and a PostgreSQL query polls it once per row, which cost 5% of a page of users (BENCHMARKS.md).
+pub fn filter(directives: Option<&str>) -> Filter {
+    let directives = directives.map(str::trim).filter(|d| !d.is_empty()).unwrap_or("info");
+    match directives.parse::<Targets>() {
+        Ok(targets) => Filter::Targets(targets),
+        Err(_) => match EnvFilter::try_new(directives) {
+            Ok(filter) => Filter::Spans(filter),
+            Err(_) => Filter::Targets(Targets::new().with_default(Level::INFO)),
+        },
+    }
+}
+
+/// A filter of log lines, as [`filter`] reads `RUST_LOG`.
+#[derive(Debug)]
+#[expect(clippy::large_enum_variant, reason = "one is made, when the process starts")]
+pub enum Filter {
+    /// By target and level.
+    Targets(Targets),
+    /// Also by span and field.
+    Spans(EnvFilter),
+}
+
+impl Filter {
+    /// The filter as a layer of the registry.
+    pub fn layer(self) -> Box<dyn Layer<Registry> + Send + Sync> {
+        match self {
+            Self::Targets(targets) => Box::new(targets),
+            Self::Spans(filter) => Box::new(filter),
+        }
+    }
+}
 
 /// Where the lines end up: stderr, or what a test gives.
 type Output = Box<dyn std::io::Write + Send>;
@@ -198,6 +240,66 @@ mod tests {
         let subscriber = tracing_subscriber::fmt().with_writer(log.clone()).finish();
         tracing::subscriber::with_default(subscriber, || tracing::info!("agent removed"));
         assert!(written.text().contains("agent removed"));
+    }
+
+    /// What is written of the lines `log_lines` logs under the filter of `directives`.
+    fn filtered(directives: Option<&str>, log_lines: impl FnOnce()) -> String {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let (log, written) = log(false);
+        let subscriber = tracing_subscriber::registry()
+            .with(filter(directives).layer())
+            .with(tracing_subscriber::fmt::layer().with_writer(log));
+        tracing::subscriber::with_default(subscriber, log_lines);
+        written.text()
+    }
+
+    #[test]
+    fn rust_log_says_which_lines_are_written_by_target_level_and_span() {
+        let levels = || {
+            tracing::debug!(target: "tenantdesk_api", "api debug");
+            tracing::info!(target: "tenantdesk_api", "api info");
+            tracing::info!(target: "sqlx::query", "sqlx info");
+            tracing::warn!(target: "sqlx::query", "sqlx warning");
+        };
+        let text = filtered(None, levels);
+        assert!(
+            !text.contains("api debug") && text.contains("api info") && text.contains("sqlx info"),
+            "{text}"
+        );
+        let text = filtered(Some("  "), levels);
+        assert!(
+            !text.contains("api debug") && text.contains("api info"),
+            "blank is info: {text}"
+        );
+        let text = filtered(Some("not a directive=="), levels);
+        assert!(
+            !text.contains("api debug") && text.contains("api info"),
+            "unreadable is info: {text}"
+        );
+        let text = filtered(Some("warn"), levels);
+        assert!(!text.contains("api info") && text.contains("sqlx warning"), "{text}");
+        let text = filtered(Some("tenantdesk_api=debug,sqlx=warn"), levels);
+        assert!(
+            text.contains("api debug") && !text.contains("sqlx info") && text.contains("sqlx warning"),
+            "{text}"
+        );
+        assert!(matches!(
+            filter(Some("tenantdesk_api=debug,sqlx=warn")),
+            Filter::Targets(_)
+        ));
+
+        // A directive on a span is read by the filter that follows spans.
+        let directives = "warn,[request{method=GET}]=debug";
+        assert!(matches!(filter(Some(directives)), Filter::Spans(_)));
+        let text = filtered(Some(directives), || {
+            tracing::info_span!("request", method = "GET").in_scope(|| tracing::debug!("inside a GET"));
+            tracing::info_span!("request", method = "PATCH").in_scope(|| tracing::debug!("inside a PATCH"));
+            tracing::info!("outside");
+        });
+        assert!(
+            text.contains("inside a GET") && !text.contains("inside a PATCH") && !text.contains("outside"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -96,25 +96,26 @@ fn report(error: &anyhow::Error) {
     }
 }
 
-/// Logs to stderr through a buffer ([`logging`]), filtered by `RUST_LOG` (default `info`); JSON
-/// lines when `TENANTDESK_LOG_FORMAT=json`.
+/// Logs to stderr through a buffer ([`logging`]), filtered by `RUST_LOG` (default `info`,
+/// [`logging::filter`]); JSON lines when `TENANTDESK_LOG_FORMAT=json`.
 fn init_logging(buffered: bool) -> logging::Log {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     use std::io::IsTerminal as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let log = if buffered {
         logging::Log::buffered()
     } else {
         logging::Log::unbuffered()
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let directives = std::env::var("RUST_LOG").ok();
+    let subscriber = tracing_subscriber::registry().with(logging::filter(directives.as_deref()).layer());
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(log.clone())
         .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("TENANTDESK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
-        builder.json().init();
+        subscriber.with(lines.json()).init();
     } else {
-        builder.init();
+        subscriber.with(lines).init();
     }
     log
 }
