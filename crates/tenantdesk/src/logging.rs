@@ -24,21 +24,36 @@ const INTERVAL: Duration = Duration::from_millis(50);
 /// A buffer this full is written at once.
 const CAPACITY: usize = 64 * 1024;
 
-/// The filter of the `RUST_LOG` directives (`info` when there are none, or they do not parse).
+/// The filter of the `RUST_LOG` directives: `info` when there are none, or when any does not
+/// parse; empty ones (`info,`) are left out.
 ///
-/// Directives of targets and levels only (`warn`, `tenantdesk_api=debug,sqlx=warn`), as nearly all
-/// are, are read as [`Targets`], which decides by a line's target and level alone. An [`EnvFilter`]
-/// reads the rest, directives on spans and their fields (`[request{method=GET}]=debug`), and so
-/// has to follow every span entered and left: that is, every time a request's future is polled,
-/// and a PostgreSQL query polls it once per row, which cost 5% of a page of users (BENCHMARKS.md).
+/// [`EnvFilter`]'s parser decides what is valid. Directives of targets and levels only (`warn`,
+/// `tenantdesk_api=debug,sqlx=warn`), as nearly all are, are then read as [`Targets`], which
+/// decides by a line's target and level alone. Directives that name a span (`[request]=debug`,
+/// `[request{method=GET}]=debug`) stay with the [`EnvFilter`], which has to follow every span
+/// entered and left: that is, every time a request's future is polled, and a PostgreSQL query
+/// polls it once per row, which cost 5% of a page of users (BENCHMARKS.md).
 pub fn filter(directives: Option<&str>) -> Filter {
-    let directives = directives.map(str::trim).filter(|d| !d.is_empty()).unwrap_or("info");
+    let directives = directives
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .join(",");
+    let info = || Filter::Targets(Targets::new().with_default(Level::INFO));
+    if directives.is_empty() {
+        return info();
+    }
+    let Ok(spans) = EnvFilter::try_new(&directives) else {
+        return info();
+    };
+    if directives.contains('[') {
+        return Filter::Spans(spans);
+    }
     match directives.parse::<Targets>() {
         Ok(targets) => Filter::Targets(targets),
-        Err(_) => match EnvFilter::try_new(directives) {
-            Ok(filter) => Filter::Spans(filter),
-            Err(_) => Filter::Targets(Targets::new().with_default(Level::INFO)),
-        },
+        Err(_) => Filter::Spans(spans),
     }
 }
 
@@ -271,11 +286,21 @@ mod tests {
             !text.contains("api debug") && text.contains("api info"),
             "blank is info: {text}"
         );
-        let text = filtered(Some("not a directive=="), levels);
-        assert!(
-            !text.contains("api debug") && text.contains("api info"),
-            "unreadable is info: {text}"
-        );
+        for unreadable in ["not a directive==", "=debug", "info,=trace"] {
+            let text = filtered(Some(unreadable), levels);
+            assert!(
+                !text.contains("api debug") && text.contains("api info"),
+                "{unreadable} is info: {text}"
+            );
+        }
+        // An empty directive is no directive (Targets alone would read it as TRACE for all).
+        for stray in ["warn,", ",warn", "warn,,"] {
+            let text = filtered(Some(stray), levels);
+            assert!(
+                !text.contains("api info") && text.contains("sqlx warning"),
+                "{stray}: {text}"
+            );
+        }
         let text = filtered(Some("warn"), levels);
         assert!(!text.contains("api info") && text.contains("sqlx warning"), "{text}");
         let text = filtered(Some("tenantdesk_api=debug,sqlx=warn"), levels);
@@ -288,7 +313,7 @@ mod tests {
             Filter::Targets(_)
         ));
 
-        // A directive on a span is read by the filter that follows spans.
+        // A directive on a span, with or without fields, is read by the filter that follows spans.
         let directives = "warn,[request{method=GET}]=debug";
         assert!(matches!(filter(Some(directives)), Filter::Spans(_)));
         let text = filtered(Some(directives), || {
@@ -298,6 +323,16 @@ mod tests {
         });
         assert!(
             text.contains("inside a GET") && !text.contains("inside a PATCH") && !text.contains("outside"),
+            "{text}"
+        );
+        let directives = "warn,[request]=debug";
+        assert!(matches!(filter(Some(directives)), Filter::Spans(_)));
+        let text = filtered(Some(directives), || {
+            tracing::info_span!("request").in_scope(|| tracing::debug!("inside a request"));
+            tracing::info_span!("purge").in_scope(|| tracing::debug!("inside a purge"));
+        });
+        assert!(
+            text.contains("inside a request") && !text.contains("inside a purge"),
             "{text}"
         );
     }
