@@ -46,19 +46,25 @@ impl TestDatabase {
             );
             return None;
         };
-        let name = format!("tenantdesk_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
+        Some(Self::create_on(&admin_url, "tenantdesk_test").await)
+    }
+
+    /// A new database named `{prefix}_{a uuid}` on the PostgreSQL server of `admin_url` (a URL of
+    /// any database there): for a test, or a benchmark, that chooses its server itself.
+    pub async fn create_on(admin_url: &str, prefix: &str) -> Self {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
             .await
-            .expect("connect to the test PostgreSQL server");
+            .expect("connect to the PostgreSQL server to create a database");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut admin)
             .await
-            .expect("create a test database");
-        Some(Self {
-            url: with_database(&admin_url, &name),
-            admin_url,
+            .expect("create a database");
+        Self {
+            url: with_database(admin_url, &name),
+            admin_url: admin_url.to_owned(),
             name,
-        })
+        }
     }
 }
 

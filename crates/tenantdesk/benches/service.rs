@@ -30,7 +30,6 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use sqlx::Connection as _;
 use tenantdesk_core::customers::NewCustomer;
 use tenantdesk_core::passwords::{HashCost, hash_blocking};
 use tenantdesk_core::{App, Config, admin};
@@ -38,6 +37,7 @@ use tenantdesk_domain::{
     AgentRole, CompanyName, CustomerId, DisplayName, DomainName, Password, PersonName, UsageLocation, User, UserId,
     UserPrincipalName, UserState,
 };
+use tenantdesk_store::testing::TestDatabase;
 use tenantdesk_store::{CustomerScope, StoreOptions};
 
 /// Set in the child process that serves the bare axum baseline.
@@ -129,31 +129,7 @@ struct Target {
 /// The database of a target, removed when dropped.
 enum Database {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Database::Postgres { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await
-                    .unwrap();
-                });
-            })
-            .join();
-        }
-    }
+    Postgres(#[allow(dead_code)] TestDatabase),
 }
 
 async fn run() {
@@ -205,20 +181,10 @@ async fn run() {
             builds.push(("PostgreSQL (compared)", other));
         }
         for (store, binary) in builds {
-            let name = format!("tenantdesk_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("connect to PostgreSQL (TENANTDESK_BENCH_POSTGRES=off skips it)");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let url = tenantdesk_store::testing::with_database(&admin_url, &name);
-            let database = Database::Postgres {
-                admin_url: admin_url.clone(),
-                name,
-            };
-            targets.push(target(store, &binary, &url, database, &hash).await);
+            // TENANTDESK_BENCH_POSTGRES=off skips PostgreSQL when there is none.
+            let database = TestDatabase::create_on(&admin_url, "tenantdesk_bench").await;
+            let url = database.url.clone();
+            targets.push(target(store, &binary, &url, Database::Postgres(database), &hash).await);
         }
     }
     let mut command = Command::new(std::env::current_exe().unwrap());
