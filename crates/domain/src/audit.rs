@@ -139,9 +139,12 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// A record of `actor` (of `partner`) doing `operation` successfully at `at`, about nothing in
     /// particular yet: set `customer`, `resource` and the request ids with struct update syntax.
+    ///
+    /// Its id is a version 7 UUID, which orders by when it was made: records of the same instant
+    /// (the same millisecond on SQLite) list in the order this process made them, not at random.
     pub fn new(partner: PartnerId, actor: &str, operation: Operation, at: DateTime<Utc>) -> Self {
         Self {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             at,
             partner,
             actor: actor.to_owned(),

@@ -195,7 +195,8 @@ pub trait RoleWrites: Send {
 /// Reads of the audit log.
 #[async_trait]
 pub trait AuditReads: Send + Sync {
-    /// A page of the partner's audit records, newest first.
+    /// A page of the partner's audit records, newest first; records of the same instant by their
+    /// id, which orders them as they were made (see [`AuditRecord::new`]).
     async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>>;
 }
 

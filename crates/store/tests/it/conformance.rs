@@ -707,6 +707,42 @@ pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
     assert_eq!(count(all.clone()).await, 3);
 }
 
+pub async fn audit_records_of_the_same_instant_list_newest_first_as_made(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    // Whole milliseconds: the same instant on both stores.
+    let at = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    let mut made = Vec::new();
+    for i in 0..20 {
+        let record = AuditRecord {
+            resource: Some(format!("user-{i}")),
+            ..AuditRecord::new(scope.partner, "agent@fabrikam.com", Operation::CreateCustomerUser, at)
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_audit(&record).await.unwrap();
+        tx.commit().await.unwrap();
+        made.push(record.resource.unwrap());
+    }
+    let query = AuditQuery {
+        from: at - TimeDelta::seconds(1),
+        to: at + TimeDelta::seconds(1),
+        customer: None,
+        resource: None,
+        operation: None,
+        correlation_id: None,
+        after: None,
+        limit: 100,
+    };
+    let listed: Vec<String> = store
+        .audit_records(scope.partner, &query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.resource.unwrap())
+        .collect();
+    made.reverse();
+    assert_eq!(listed, made);
+}
+
 fn agent_value(partner: PartnerId, upn: &str, role: AgentRole) -> AgentAccount {
     // Whole milliseconds: what both stores keep exactly.
     let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
