@@ -304,9 +304,18 @@ async fn a_conflicting_create_during_the_upload_leaves_nothing_of_the_file() {
     let body = file(&users(100));
     let upload = upload(&app, "usageLocation=US", &body, &app.admin_token);
     let intruder = async {
-        // The file has been validated and its 100 passwords are being hashed (about a second on
-        // two cores): another writer creates one of its users meanwhile.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Once the first of its 100 passwords is being hashed (no hash runs before the file is
+        // validated, and the rest take about a second on two cores), another writer creates one
+        // of its users.
+        let hasher = app.state.app().passwords();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while hasher.memory_sets_allocated() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the upload never started hashing"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let user = app.bare_user(&format!("user57@{DOMAIN}"), "Intruder");
         let mut tx = app.state.store().begin().await.unwrap();
         tx.insert_user(app.scope(), &user, STORED_HASH).await.unwrap();

@@ -75,32 +75,36 @@ pub struct Browser {
     secrets: Vec<String>,
 }
 
-impl Browser {
-    /// Starts chromedriver and a headless Chromium (1280×900) with JavaScript as `script` says.
-    pub async fn start(chromium: &Path, chromedriver: &Path, script: Script) -> Self {
+/// Starts chromedriver on a free port and waits until it is ready: its process and port. The
+/// port is free when chosen but could be taken before chromedriver binds it; then chromedriver
+/// exits, and it is started again on another.
+async fn start_driver(http: &reqwest::Client, chromedriver: &Path) -> (Child, u16) {
+    for _ in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let driver = Command::new(chromedriver)
+        let mut driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let http = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         loop {
-            let ready = match http.get(format!("{base}/status")).send().await {
+            if driver.try_wait().expect("chromedriver's status").is_some() {
+                break; // It exited: the port was taken meanwhile.
+            }
+            let ready = match http.get(format!("http://127.0.0.1:{port}/status")).send().await {
                 Ok(response) => response
                     .json::<Value>()
                     .await
                     .is_ok_and(|status| status["value"]["ready"] == true),
                 Err(_) => false,
             };
-            if ready {
-                break;
+            // Ready, and the answer came from this chromedriver, not one that held the port.
+            if ready && driver.try_wait().expect("chromedriver's status").is_none() {
+                return (driver, port);
             }
             assert!(
                 started.elapsed() < PATIENCE,
@@ -108,6 +112,16 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+    panic!("chromedriver exited five times on ports that were free when chosen");
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium (1280×900) with JavaScript as `script` says.
+    pub async fn start(chromium: &Path, chromedriver: &Path, script: Script) -> Self {
+        let http = reqwest::Client::new();
+        let (driver, port) = start_driver(&http, chromedriver).await;
+        let base = format!("http://127.0.0.1:{port}");
         let profile = tempfile::tempdir().expect("profile directory");
         let mut args = vec![
             "--headless=new".to_owned(),
