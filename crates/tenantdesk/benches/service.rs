@@ -4,7 +4,8 @@
 //! SQLite file and on a fresh PostgreSQL database (created on `TENANTDESK_BENCH_POSTGRES_URL`,
 //! default `postgres://postgres@127.0.0.1:5432/postgres`, and dropped at the end), and, as
 //! baselines, a bare axum handler answering a fixed JSON body (this bench re-run as a child
-//! process) and the Argon2id ceiling (every core hashing at the service's cost). The load is
+//! process; on `/page` it answers a copy of a real page of 100 users, the most any server could
+//! do with a page's bytes) and the Argon2id ceiling (every core hashing at the service's cost). The load is
 //! generated in this process: one thread, keep-alive HTTP/1.1 connections through hyper's client.
 //!
 //! Rounds are interleaved (baseline, SQLite, PostgreSQL, baseline, …) so that the machine's
@@ -42,6 +43,10 @@ use tenantdesk_store::{CustomerScope, StoreOptions};
 
 /// Set in the child process that serves the bare axum baseline.
 const BARE_ROLE: &str = "TENANTDESK_BENCH_BARE_AXUM";
+/// The file whose bytes the bare axum baseline answers on `/page`: a real page of 100 users.
+const BARE_PAGE: &str = "TENANTDESK_BENCH_BARE_PAGE";
+/// The subject of the bare handler's answers of a fixed page.
+const BARE_PAGE_SUBJECT: &str = "bare axum, a fixed page";
 /// Users seeded into the listed customer.
 const SEEDED: usize = 100_000;
 /// Connections of the read loads (as wrk's `-c 32` in the issue).
@@ -64,21 +69,21 @@ fn main() {
     runtime.block_on(run());
 }
 
-/// The bare axum baseline: every request answered with the same JSON body, on a runtime like
-/// the service's (one worker per core).
+/// The bare axum baseline: every request answered with the same JSON body (a user's), or on
+/// `/page` with the bytes of the file `BARE_PAGE` names (a page of users), on a runtime like the
+/// service's (one worker per core).
 fn bare_axum() {
+    let page: &'static [u8] = std::fs::read(std::env::var_os(BARE_PAGE).unwrap()).unwrap().leak();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         let body: &'static str = r#"{"id":"6c1f8c7e-2f0b-4a8e-9a41-3a2f1f7b2f55","userPrincipalName":"user@contoso.onmicrosoft.com","firstName":"First","lastName":"Last","displayName":"User","usageLocation":"US","userDomainType":"none","state":"active","softDeletedTime":null,"lastDirectorySyncTime":null,"links":{"self":{"uri":"/customers/c/users/u","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#;
-        let app = axum::Router::new().fallback(move || async move {
-            (
-                [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
-                body,
-            )
-        });
+        let json = || [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")];
+        let app = axum::Router::new()
+            .route("/page", axum::routing::get(move || async move { (json(), page) }))
+            .fallback(move || async move { (json(), body) });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("listening on http://{}", listener.local_addr().unwrap());
         axum::serve(listener, app).await.unwrap();
@@ -187,8 +192,13 @@ async fn run() {
             targets.push(target(store, &binary, &url, Database::Postgres(database), &hash).await);
         }
     }
+    // The bare handler's page: page 1 as the first store answers it.
+    let (status, page) = fetch(targets[0].server.addr, Read::Page1.request(&targets[0])).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&page));
+    let page_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(page_file.path(), &page).unwrap();
     let mut command = Command::new(std::env::current_exe().unwrap());
-    command.env(BARE_ROLE, "1");
+    command.env(BARE_ROLE, "1").env(BARE_PAGE, page_file.path());
     let bare = Server::start(command);
 
     let mut results = Results::default();
@@ -201,6 +211,10 @@ async fn run() {
             }
             let baseline = load(bare.addr, READ_CONNECTIONS, window, |_| get("/", None, None)).await;
             results.add(kind.label(), "bare axum", baseline.rate);
+            if kind == Read::Page1 {
+                let fixed = load(bare.addr, READ_CONNECTIONS, window, |_| get("/page", None, None)).await;
+                results.ratio(kind.label(), BARE_PAGE_SUBJECT, fixed.rate, baseline.rate);
+            }
             for t in &targets {
                 let measured = load(t.server.addr, READ_CONNECTIONS, window, |_| kind.request(t)).await;
                 results.ratio(kind.label(), t.store, measured.rate, baseline.rate);
@@ -261,7 +275,7 @@ async fn run() {
             results.add("busy p99", t.store, measured.p99);
         }
     }
-    print_table(&results, &targets, cores, rounds, seconds);
+    print_table(&results, &targets, cores, rounds, seconds, page.len());
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -591,7 +605,7 @@ impl Results {
     }
 }
 
-fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usize, seconds: f64) {
+fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usize, seconds: f64, page_bytes: usize) {
     println!();
     println!(
         "tenantdesk service benchmark: {cores} cores, {rounds} interleaved rounds of {seconds} s per measurement, medians; \
@@ -644,4 +658,12 @@ fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usiz
             results.median("busy p99", s) / results.median("idle p99", s),
         );
     }
+    // What the list target allows at most: the same page's bytes, sent with no work at all.
+    println!(
+        "| list page 1 | {BARE_PAGE_SUBJECT} ({:.1} KB) | {} | bare axum {} | {:.2}× | (the ceiling of a list) |",
+        page_bytes as f64 / 1e3,
+        per_s(results.median("list page 1", BARE_PAGE_SUBJECT)),
+        per_s(results.median("list page 1", "bare axum")),
+        results.median("list page 1 ratio", BARE_PAGE_SUBJECT),
+    );
 }
