@@ -20,7 +20,7 @@ pub struct Filter {
     /// A user's id: only the records about it.
     #[serde(default)]
     user: String,
-    /// Where the page starts: after this record (`millis.id`).
+    /// Where the page starts: after this record (`micros.id`, as [`encode_after`] writes it).
     #[serde(default)]
     after: String,
 }
@@ -34,9 +34,16 @@ struct ActivityPage {
     older: Option<String>,
 }
 
+/// The record a page starts after, in microseconds: PostgreSQL keeps an audit time to the
+/// microsecond, and a cursor cut to the millisecond would skip the records of the same
+/// millisecond that are older than it.
+fn encode_after(record: &AuditRecord) -> String {
+    format!("{}.{}", record.at.timestamp_micros(), record.id)
+}
+
 fn decode_after(text: &str) -> Option<(DateTime<Utc>, uuid::Uuid)> {
-    let (millis, id) = text.split_once('.')?;
-    Some((DateTime::from_timestamp_millis(millis.parse().ok()?)?, id.parse().ok()?))
+    let (micros, id) = text.split_once('.')?;
+    Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, id.parse().ok()?))
 }
 
 /// `/activity?user=`.
@@ -59,10 +66,9 @@ pub async fn list(State(app): State<App>, agent: SignedIn, Query(filter): Query<
     };
     let older = page.more.then(|| page.records.last()).flatten().map(|last| {
         format!(
-            "/activity?user={}&after={}.{}",
+            "/activity?user={}&after={}",
             crate::forms::url_encode(&user),
-            last.at.timestamp_millis(),
-            last.id
+            encode_after(last)
         )
     });
     render(&ActivityPage {
@@ -71,4 +77,28 @@ pub async fn list(State(app): State<App>, agent: SignedIn, Query(filter): Query<
         records: page.records,
         older,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use tenantdesk_domain::{Operation, PartnerId};
+
+    use super::*;
+
+    #[test]
+    fn the_next_page_starts_after_the_last_record_to_the_microsecond() {
+        let at = DateTime::from_timestamp_micros(1_796_300_000_123_456).unwrap();
+        let record = AuditRecord::new(
+            PartnerId::new(),
+            "ana@fabrikam.example",
+            Operation::CreateCustomerUser,
+            at,
+        );
+        assert_eq!(decode_after(&encode_after(&record)), Some((at, record.id)));
+        for unreadable in ["", "123", "x.y", "123.not-a-uuid", &format!("1e9.{}", record.id)] {
+            assert_eq!(decode_after(unreadable), None, "{unreadable:?}");
+        }
+    }
 }

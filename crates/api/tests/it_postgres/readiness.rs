@@ -24,14 +24,30 @@ async fn readiness_fails_while_the_database_refuses_connections() {
     let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
     let close = format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false");
     sqlx::query(sqlx::AssertSqlSafe(close)).execute(&admin).await.unwrap();
-    // Each backend gone before the next request (with a timeout, pg_terminate_backend waits).
-    let terminated: Vec<bool> =
-        sqlx::query_scalar("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = $1")
-            .bind(&name)
-            .fetch_all(&admin)
-            .await
-            .unwrap();
-    assert!(terminated.iter().all(|t| *t), "{terminated:?}");
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&admin)
+        .await
+        .unwrap();
+    // pg_terminate_backend only signals: wait until every client's backend is gone.
+    let started = std::time::Instant::now();
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+        )
+        .bind(&name)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{left} backends stay"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 
     let (status, _, body) = send(&app, Method::GET, &app.url("/readyz"), None, &[], None).await;
     assert_eq!((status, body["status"].as_str()), (503, Some("unavailable")));

@@ -578,6 +578,20 @@ pub async fn role_memberships_follow_the_user_life_cycle(store: &dyn Store) {
     assert_eq!(store.user_roles(scope, users[0].id).await.unwrap(), vec![helpdesk]);
 }
 
+/// A query of every record from `from` to `to`, unfiltered, up to 100 at a time.
+fn every_record_between(from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> AuditQuery {
+    AuditQuery {
+        from,
+        to,
+        customer: None,
+        resource: None,
+        operation: None,
+        correlation_id: None,
+        after: None,
+        limit: 100,
+    }
+}
+
 pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
     let scope = customer(store, partner(store).await).await;
     let other = customer(store, scope.partner).await;
@@ -603,16 +617,7 @@ pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
     }
     tx.commit().await.unwrap();
 
-    let all = AuditQuery {
-        from: now - TimeDelta::hours(1),
-        to: now + TimeDelta::seconds(1),
-        customer: None,
-        resource: None,
-        operation: None,
-        correlation_id: None,
-        after: None,
-        limit: 100,
-    };
+    let all = every_record_between(now - TimeDelta::hours(1), now + TimeDelta::seconds(1));
     let read = store.audit_records(scope.partner, &all).await.unwrap();
     let mut want = written.clone();
     want.reverse();
@@ -722,16 +727,7 @@ pub async fn audit_records_of_the_same_instant_list_newest_first_as_made(store: 
         tx.commit().await.unwrap();
         made.push(record.resource.unwrap());
     }
-    let query = AuditQuery {
-        from: at - TimeDelta::seconds(1),
-        to: at + TimeDelta::seconds(1),
-        customer: None,
-        resource: None,
-        operation: None,
-        correlation_id: None,
-        after: None,
-        limit: 100,
-    };
+    let query = every_record_between(at - TimeDelta::seconds(1), at + TimeDelta::seconds(1));
     let listed: Vec<String> = store
         .audit_records(scope.partner, &query)
         .await
@@ -741,6 +737,27 @@ pub async fn audit_records_of_the_same_instant_list_newest_first_as_made(store: 
         .collect();
     made.reverse();
     assert_eq!(listed, made);
+
+    // Pages of 7 that start after the last record of the page before, all of the same instant.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .audit_records(
+                scope.partner,
+                &AuditQuery {
+                    after,
+                    limit: 7,
+                    ..query.clone()
+                },
+            )
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.at, last.id));
+        paged.extend(page.into_iter().map(|r| r.resource.unwrap()));
+    }
+    assert_eq!(paged, made);
 }
 
 fn agent_value(partner: PartnerId, upn: &str, role: AgentRole) -> AgentAccount {

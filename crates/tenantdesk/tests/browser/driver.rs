@@ -75,41 +75,50 @@ pub struct Browser {
     secrets: Vec<String>,
 }
 
-/// Starts chromedriver on a free port and waits until it is ready: its process and port. The
-/// port is free when chosen but could be taken before chromedriver binds it; then chromedriver
-/// exits, and it is started again on another.
-async fn start_driver(http: &reqwest::Client, chromedriver: &Path) -> (Child, u16) {
+/// Starts chromedriver on a free port and waits until it is ready: its process and the base URL
+/// of its commands. The port is free when chosen but could be taken before chromedriver binds it:
+/// then chromedriver exits and is started again on another. Its commands live under a path of its
+/// own (`--url-base`), so no other server on that port can pass for it.
+async fn start_driver(http: &reqwest::Client, chromedriver: &Path) -> (Child, String) {
     for _ in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        let prefix = format!("/tenantdesk-{}", uuid::Uuid::new_v4().simple());
         let mut driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
+            .arg(format!("--url-base={prefix}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}{prefix}");
         let started = Instant::now();
         loop {
             if driver.try_wait().expect("chromedriver's status").is_some() {
                 break; // It exited: the port was taken meanwhile.
             }
-            let ready = match http.get(format!("http://127.0.0.1:{port}/status")).send().await {
+            let status = http
+                .get(format!("{base}/status"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            let ready = match status {
                 Ok(response) => response
                     .json::<Value>()
                     .await
                     .is_ok_and(|status| status["value"]["ready"] == true),
                 Err(_) => false,
             };
-            // Ready, and the answer came from this chromedriver, not one that held the port.
-            if ready && driver.try_wait().expect("chromedriver's status").is_none() {
-                return (driver, port);
+            if ready {
+                return (driver, base);
             }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "chromedriver did not start on port {port}"
-            );
+            if started.elapsed() > PATIENCE {
+                let _ = driver.kill();
+                let _ = driver.wait();
+                panic!("chromedriver did not start on port {port}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -120,8 +129,7 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium (1280×900) with JavaScript as `script` says.
     pub async fn start(chromium: &Path, chromedriver: &Path, script: Script) -> Self {
         let http = reqwest::Client::new();
-        let (driver, port) = start_driver(&http, chromedriver).await;
-        let base = format!("http://127.0.0.1:{port}");
+        let (driver, base) = start_driver(&http, chromedriver).await;
         let profile = tempfile::tempdir().expect("profile directory");
         let mut args = vec![
             "--headless=new".to_owned(),
