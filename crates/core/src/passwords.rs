@@ -41,7 +41,8 @@ impl Default for HashCost {
 /// back: the hasher holds at most one set per core and reuses them, whichever blocking thread
 /// runs the hash, so a burst of requests neither raises memory past that nor leaves behind
 /// freed-but-kept allocations on many threads. Further requests wait their turn without holding
-/// a thread.
+/// a thread. A thread that hashes or verifies runs at a lower CPU priority than the rest of the
+/// server (nice +10 on Linux), so the requests answered meanwhile do not queue behind the hashes.
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     cost: HashCost,
@@ -85,6 +86,7 @@ impl PasswordHasher {
         let memory = Arc::clone(&self.memory);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            yield_to_requests();
             let argon2 = Self::argon2(cost)?;
             let mut blocks = memory.take(argon2.params().block_count());
             let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
@@ -104,6 +106,7 @@ impl PasswordHasher {
             .context("the password hasher was closed")?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            yield_to_requests();
             verify(&password, &hash)
         })
         .await
@@ -119,6 +122,34 @@ impl PasswordHasher {
     /// running at once, however many passwords it hashed.
     pub fn memory_sets_allocated(&self) -> usize {
         self.memory.allocated.load(Ordering::Relaxed)
+    }
+}
+
+/// How much lower than the server's other threads a hashing thread's CPU priority is (nice +10:
+/// Linux's scheduler gives it about a tenth of a core's time against one of them).
+#[cfg(target_os = "linux")]
+const HASHING_NICENESS: i32 = 10;
+
+/// Lowers the CPU priority of the calling thread, once per thread (Linux; elsewhere it does
+/// nothing): a hash takes tens of milliseconds of a core, and uploads hash a hundred, so a read
+/// answered meanwhile would otherwise queue behind them. With nothing else to run, hashes still
+/// get every core. Only the hasher's tasks run on tokio's blocking pool in tenantdesk, so its
+/// threads stay lowered once they have hashed.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        thread_local! {
+            static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        if LOWERED.replace(true) {
+            return;
+        }
+        let thread = Some(rustix::thread::gettid());
+        let lowered = rustix::process::getpriority_process(thread)
+            .and_then(|now| rustix::process::setpriority_process(thread, (now + HASHING_NICENESS).min(19)));
+        if let Err(error) = lowered {
+            tracing::debug!(%error, "the priority of a hashing thread could not be lowered");
+        }
     }
 }
 
@@ -196,6 +227,26 @@ mod tests {
     fn password(text: &str) -> Password {
         let upn = tenantdesk_domain::UserPrincipalName::parse("someone@example.com").unwrap();
         Password::parse(text, &upn).unwrap()
+    }
+
+    /// The thread that hashed runs at a lower priority than the threads that answer requests.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashes_run_at_a_lower_priority_than_requests() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let here = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let requests = here();
+        runtime.block_on(async {
+            let hasher = PasswordHasher::with_concurrency(CHEAP, 1);
+            hasher.hash(&password("Abcdefgh1!")).await.unwrap();
+            // The one blocking thread, the one that hashed.
+            let hashing = tokio::task::spawn_blocking(here).await.unwrap();
+            assert_eq!(hashing, (requests + HASHING_NICENESS).min(19));
+        });
+        assert_eq!(here(), requests, "the caller's own priority is left alone");
     }
 
     /// A hash whose caller gave up (a client that disconnected) keeps its core until it ends, so
