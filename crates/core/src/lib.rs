@@ -12,7 +12,7 @@
 //! upload and its data file), [`purge`] (users past their retention), [`admin`] (the administration
 //! commands' operations), [`agents`] (the console's agent accounts), [`sessions`] (the console's
 //! sign-in and sessions), [`demo`] (the data of `serve --demo`), [`idempotency`] (replay by request
-//! id), [`passwords`] (Argon2id on blocking threads), [`clock`]; and, private, `app` ([`App`],
+//! id), [`passwords`] (Argon2id on threads of its own), [`clock`]; and, private, `app` ([`App`],
 //! [`Config`]), `caller` ([`Caller`], [`RequestIds`], authorization), `error` ([`Error`]) and `tx`
 //! ([`Pending`], [`Done`]).
 

@@ -1,7 +1,7 @@
-//! Argon2id password hashing, on blocking threads and never on the async runtime.
+//! Argon2id password hashing, on threads of its own and never on the async runtime.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 
 use anyhow::Context as _;
 use argon2::password_hash::PasswordHasher as _;
@@ -36,18 +36,23 @@ impl Default for HashCost {
     }
 }
 
-/// Hashes passwords with Argon2id on tokio's blocking pool. At most one hash per core runs at
-/// once, each in a set of memory blocks (19 MiB at the default cost) taken from a pool and given
-/// back: the hasher holds at most one set per core and reuses them, whichever blocking thread
-/// runs the hash, so a burst of requests neither raises memory past that nor leaves behind
-/// freed-but-kept allocations on many threads. Further requests wait their turn without holding
-/// a thread. A thread that hashes or verifies runs at a lower CPU priority than the rest of the
-/// server (nice +10 on Linux), so the requests answered meanwhile do not queue behind the hashes.
+/// Hashes passwords with Argon2id on threads of its own, never on the async runtime. At most one
+/// hash per core runs at once, each in a set of memory blocks (19 MiB at the default cost) taken
+/// from a pool and given back: the hasher holds at most one set per core and reuses them, so a
+/// burst of requests neither raises memory past that nor leaves behind freed-but-kept
+/// allocations on many threads. Further requests wait their turn without holding a thread.
+///
+/// Its threads run at a lower CPU priority than the rest of the server (nice +10 on Linux): an
+/// upload hashes a hundred passwords on every core, and the reads answered meanwhile queue less
+/// behind them; with nothing else to run, hashes still get every core. Checking a password at
+/// sign-in ([`PasswordHasher::verify`]) runs on tokio's blocking pool at the normal priority: an
+/// agent waits on it, and a flood of cheap requests must not starve it.
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     cost: HashCost,
     permits: Arc<Semaphore>,
     memory: Arc<MemoryPool>,
+    threads: Arc<HashingThreads>,
 }
 
 impl PasswordHasher {
@@ -63,6 +68,7 @@ impl PasswordHasher {
             cost,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             memory: Arc::new(MemoryPool::default()),
+            threads: Arc::new(HashingThreads::new(concurrency.max(1))),
         }
     }
 
@@ -84,17 +90,16 @@ impl PasswordHasher {
         let password = password.clone();
         let cost = self.cost;
         let memory = Arc::clone(&self.memory);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            yield_to_requests();
-            let argon2 = Self::argon2(cost)?;
-            let mut blocks = memory.take(argon2.params().block_count());
-            let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
-            memory.give_back(blocks);
-            hashed
-        })
-        .await
-        .context("the password hashing task failed")?
+        self.threads
+            .run(move || {
+                let _permit = permit;
+                let argon2 = Self::argon2(cost)?;
+                let mut blocks = memory.take(argon2.params().block_count());
+                let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
+                memory.give_back(blocks);
+                hashed
+            })
+            .await?
     }
 
     /// Whether `password` matches the PHC string `hash`, checked on a blocking thread (one per
@@ -106,14 +111,13 @@ impl PasswordHasher {
             .context("the password hasher was closed")?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            yield_to_requests();
             verify(&password, &hash)
         })
         .await
         .context("the password checking task failed")
     }
 
-    /// Hashes several passwords at once, spread over the blocking pool (one per core at a time).
+    /// Hashes several passwords at once, spread over the hasher's threads (one per core at a time).
     pub async fn hash_all(&self, passwords: &[Password]) -> anyhow::Result<Vec<String>> {
         futures::future::try_join_all(passwords.iter().map(|p| self.hash(p))).await
     }
@@ -125,32 +129,84 @@ impl PasswordHasher {
     }
 }
 
+/// A job for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hasher's threads, as many as hashes may run at once, started at the first hash and ended
+/// when the last clone of the hasher is dropped. Each lowers its own CPU priority first.
+#[derive(Debug)]
+struct HashingThreads {
+    count: usize,
+    /// Where the jobs go, once the threads are started (or why they could not be).
+    jobs: OnceLock<Result<mpsc::Sender<Job>, String>>,
+}
+
+impl HashingThreads {
+    fn new(count: usize) -> Self {
+        Self {
+            count,
+            jobs: OnceLock::new(),
+        }
+    }
+
+    /// Runs `work` on one of the threads and waits for its result without blocking the runtime.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let jobs = self
+            .jobs
+            .get_or_init(|| Self::start(self.count))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("the password hashing threads could not be started: {e}"))?;
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The caller may have gone away: the work is done all the same (it holds its permit).
+            let _ = done.send(work());
+        });
+        jobs.send(job)
+            .map_err(|_| anyhow::anyhow!("the password hashing threads are gone"))?;
+        result.await.context("the password hashing task failed")
+    }
+
+    fn start(count: usize) -> Result<mpsc::Sender<Job>, String> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..count {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name("tenantdesk-hash".to_owned())
+                .spawn(move || {
+                    if let Err(error) = lower_this_threads_priority() {
+                        tracing::debug!(%error, "the priority of a hashing thread could not be lowered");
+                    }
+                    loop {
+                        // The lock is held only while waiting for a job, not while running it.
+                        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let Ok(job) = next else { return }; // The hasher is gone.
+                        // A job that panics fails its own hash (its result is dropped), not the thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(jobs)
+    }
+}
+
 /// How much lower than the server's other threads a hashing thread's CPU priority is (nice +10:
-/// Linux's scheduler gives it about a tenth of a core's time against one of them).
+/// Linux's scheduler gives it about a tenth of the time of a thread at the normal priority when
+/// both want the core).
 #[cfg(target_os = "linux")]
 const HASHING_NICENESS: i32 = 10;
 
-/// Lowers the CPU priority of the calling thread, once per thread (Linux; elsewhere it does
-/// nothing): a hash takes tens of milliseconds of a core, and uploads hash a hundred, so a read
-/// answered meanwhile would otherwise queue behind them. With nothing else to run, hashes still
-/// get every core. Only the hasher's tasks run on tokio's blocking pool in tenantdesk, so its
-/// threads stay lowered once they have hashed.
-fn yield_to_requests() {
+/// Lowers the calling thread's CPU priority by [`HASHING_NICENESS`] (to at most 19) on Linux,
+/// where a priority set by thread id is that thread's own; elsewhere it does nothing.
+fn lower_this_threads_priority() -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        thread_local! {
-            static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-        }
-        if LOWERED.replace(true) {
-            return;
-        }
         let thread = Some(rustix::thread::gettid());
-        let lowered = rustix::process::getpriority_process(thread)
-            .and_then(|now| rustix::process::setpriority_process(thread, (now + HASHING_NICENESS).min(19)));
-        if let Err(error) = lowered {
-            tracing::debug!(%error, "the priority of a hashing thread could not be lowered");
-        }
+        let now = rustix::process::getpriority_process(thread)?;
+        rustix::process::setpriority_process(thread, (now + HASHING_NICENESS).min(19))?;
     }
+    Ok(())
 }
 
 /// The salt length, as `password-hash` recommends.
@@ -229,24 +285,30 @@ mod tests {
         Password::parse(text, &upn).unwrap()
     }
 
-    /// The thread that hashed runs at a lower priority than the threads that answer requests.
+    /// Hashes run on threads at a lower priority than the threads that answer requests; the
+    /// caller's own priority is left alone.
     #[cfg(target_os = "linux")]
-    #[test]
-    fn hashes_run_at_a_lower_priority_than_requests() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .max_blocking_threads(1)
-            .build()
-            .unwrap();
+    #[tokio::test]
+    async fn hashes_run_at_a_lower_priority_than_requests() {
         let here = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
         let requests = here();
-        runtime.block_on(async {
-            let hasher = PasswordHasher::with_concurrency(CHEAP, 1);
-            hasher.hash(&password("Abcdefgh1!")).await.unwrap();
-            // The one blocking thread, the one that hashed.
-            let hashing = tokio::task::spawn_blocking(here).await.unwrap();
+        if requests == 19 {
+            eprintln!("skipped: the tests already run at the lowest priority");
+            return;
+        }
+        let hasher = PasswordHasher::with_concurrency(CHEAP, 2);
+        let passwords: Vec<Password> = (0..8).map(|i| password(&format!("Secret!Pass-{i}"))).collect();
+        hasher.hash_all(&passwords).await.unwrap();
+        for _ in 0..4 {
+            let hashing = hasher.threads.run(here).await.unwrap();
             assert_eq!(hashing, (requests + HASHING_NICENESS).min(19));
-        });
-        assert_eq!(here(), requests, "the caller's own priority is left alone");
+        }
+        assert_eq!(here(), requests);
+        assert_eq!(
+            tokio::task::spawn_blocking(here).await.unwrap(),
+            requests,
+            "verify's threads"
+        );
     }
 
     /// A hash whose caller gave up (a client that disconnected) keeps its core until it ends, so

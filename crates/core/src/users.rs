@@ -1,7 +1,7 @@
 //! Customer users: create, read, list, update, reset the password of, delete and restore.
 //!
 //! Each mutating use case checks its caller first (auditing a refusal), replays the answer of a
-//! request it already did, then validates its input, hashes a new password on a blocking thread
+//! request it already did, then validates its input, hashes a new password on a hashing thread
 //! before touching the database, and does its work with its audit record in one transaction,
 //! returned uncommitted ([`Pending`]) so the front end can record its answer in it.
 //!

@@ -3,7 +3,7 @@
 //! one location for all, a temporary password for each, all created in one transaction or none.
 //!
 //! The cost of an upload is hashing its passwords: they are hashed in parallel (one per core) on
-//! blocking threads, before the transaction opens, so the runtime keeps serving and the database's
+//! the hasher's threads, before the transaction opens, so the runtime keeps serving and the database's
 //! write lock is held only for the inserts.
 
 pub mod csv_file;
