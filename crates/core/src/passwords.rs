@@ -1,7 +1,7 @@
 //! Argon2id password hashing, on threads of its own and never on the async runtime.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use anyhow::Context as _;
 use argon2::password_hash::PasswordHasher as _;
@@ -137,41 +137,48 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 struct HashingThreads {
     count: usize,
-    /// Where the jobs go, once the threads are started (or why they could not be).
-    jobs: OnceLock<Result<mpsc::Sender<Job>, String>>,
+    /// Where the jobs go, once threads are started (none could be: the next hash tries again).
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
 }
 
 impl HashingThreads {
     fn new(count: usize) -> Self {
         Self {
             count,
-            jobs: OnceLock::new(),
+            jobs: Mutex::new(None),
         }
     }
 
     /// Runs `work` on one of the threads and waits for its result without blocking the runtime.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
-        let jobs = self
-            .jobs
-            .get_or_init(|| Self::start(self.count))
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("the password hashing threads could not be started: {e}"))?;
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             // The caller may have gone away: the work is done all the same (it holds its permit).
             let _ = done.send(work());
         });
-        jobs.send(job)
-            .map_err(|_| anyhow::anyhow!("the password hashing threads are gone"))?;
+        self.send(job)?;
         result.await.context("the password hashing task failed")
     }
 
-    fn start(count: usize) -> Result<mpsc::Sender<Job>, String> {
+    fn send(&self, job: Job) -> anyhow::Result<()> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if jobs.is_none() {
+            *jobs = Some(Self::start(self.count)?);
+        }
+        let jobs = jobs.as_ref().context("the password hashing threads are not started")?;
+        jobs.send(job)
+            .map_err(|_| anyhow::anyhow!("the password hashing threads are gone"))
+    }
+
+    /// Starts `count` threads, or as many as can be (with a warning), or fails if none can.
+    fn start(count: usize) -> anyhow::Result<mpsc::Sender<Job>> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
+        let mut started = 0;
+        let mut failure = None;
         for _ in 0..count {
             let queue = Arc::clone(&queue);
-            std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .name("tenantdesk-hash".to_owned())
                 .spawn(move || {
                     if let Err(error) = lower_this_threads_priority() {
@@ -184,10 +191,22 @@ impl HashingThreads {
                         // A job that panics fails its own hash (its result is dropped), not the thread.
                         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                     }
-                })
-                .map_err(|e| e.to_string())?;
+                });
+            match spawned {
+                Ok(_) => started += 1,
+                Err(error) => failure = Some(error),
+            }
         }
-        Ok(jobs)
+        match failure {
+            None => Ok(jobs),
+            Some(error) if started == 0 => {
+                Err(anyhow::Error::new(error).context("no password hashing thread could be started"))
+            }
+            Some(error) => {
+                tracing::warn!(%error, started, count, "some password hashing threads could not be started");
+                Ok(jobs)
+            }
+        }
     }
 }
 
@@ -304,11 +323,26 @@ mod tests {
             assert_eq!(hashing, (requests + HASHING_NICENESS).min(19));
         }
         assert_eq!(here(), requests);
-        assert_eq!(
-            tokio::task::spawn_blocking(here).await.unwrap(),
-            requests,
-            "verify's threads"
-        );
+    }
+
+    /// A sign-in's check runs at the normal priority, on tokio's blocking pool, which the hasher
+    /// never lowers.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn checks_run_at_the_priority_of_requests() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let here = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let requests = here();
+        runtime.block_on(async {
+            let hasher = PasswordHasher::with_concurrency(CHEAP, 1);
+            let hash = hasher.hash(&password("Abcdefgh1!")).await.unwrap();
+            assert!(hasher.verify("Abcdefgh1!".to_owned(), hash).await.unwrap());
+            // The one blocking thread, the one that checked.
+            assert_eq!(tokio::task::spawn_blocking(here).await.unwrap(), requests);
+        });
     }
 
     /// A hash whose caller gave up (a client that disconnected) keeps its core until it ends, so

@@ -5,8 +5,9 @@
 //! default `postgres://postgres@127.0.0.1:5432/postgres`, and dropped at the end), and, as
 //! baselines, a bare axum handler answering a fixed JSON body (this bench re-run as a child
 //! process; on `/page` it answers a copy of a real page of 100 users, the most any server could
-//! do with a page's bytes) and the Argon2id ceiling (every core hashing at the service's cost). The load is
-//! generated in this process: one thread, keep-alive HTTP/1.1 connections through hyper's client.
+//! do with a page's bytes) and the Argon2id ceiling (every core hashing at the service's cost).
+//! The load is generated in this process: one thread, keep-alive HTTP/1.1 connections through
+//! hyper's client.
 //!
 //! Rounds are interleaved (baseline, SQLite, PostgreSQL, baseline, …) so that the machine's
 //! changing load weighs on all alike; the table gives medians over the rounds.
