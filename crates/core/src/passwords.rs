@@ -36,11 +36,11 @@ impl Default for HashCost {
     }
 }
 
-/// Hashes passwords with Argon2id on threads of its own, never on the async runtime. At most one
-/// hash per core runs at once, each in a set of memory blocks (19 MiB at the default cost) taken
-/// from a pool and given back: the hasher holds at most one set per core and reuses them, so a
-/// burst of requests neither raises memory past that nor leaves behind freed-but-kept
-/// allocations on many threads. Further requests wait their turn without holding a thread.
+/// Hashes passwords with Argon2id on threads of its own, never on the async runtime: one per
+/// core, so at most one hash per core runs at once. Each thread keeps the memory blocks of its
+/// hashes (19 MiB at the default cost), allocated at its first hash and reused, so a burst of
+/// requests neither raises memory past one set per core nor leaves behind freed-but-kept
+/// allocations. Further requests wait their turn without holding a thread.
 ///
 /// Its threads run at a lower CPU priority than the rest of the server (nice +10 on Linux): an
 /// upload hashes a hundred passwords on every core, and the reads answered meanwhile queue less
@@ -51,7 +51,8 @@ impl Default for HashCost {
 pub struct PasswordHasher {
     cost: HashCost,
     permits: Arc<Semaphore>,
-    memory: Arc<MemoryPool>,
+    /// Sets of memory blocks allocated by the hashing threads, in all.
+    memory_sets: Arc<AtomicUsize>,
     threads: Arc<HashingThreads>,
 }
 
@@ -67,7 +68,7 @@ impl PasswordHasher {
         Self {
             cost,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            memory: Arc::new(MemoryPool::default()),
+            memory_sets: Arc::new(AtomicUsize::new(0)),
             threads: Arc::new(HashingThreads::new(concurrency.max(1))),
         }
     }
@@ -89,15 +90,17 @@ impl PasswordHasher {
             .context("the password hasher was closed")?;
         let password = password.clone();
         let cost = self.cost;
-        let memory = Arc::clone(&self.memory);
+        let memory_sets = Arc::clone(&self.memory_sets);
         self.threads
-            .run(move || {
+            .run(move |blocks| {
                 let _permit = permit;
                 let argon2 = Self::argon2(cost)?;
-                let mut blocks = memory.take(argon2.params().block_count());
-                let hashed = hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), &mut blocks);
-                memory.give_back(blocks);
-                hashed
+                let count = argon2.params().block_count();
+                if blocks.len() != count {
+                    memory_sets.fetch_add(1, Ordering::Relaxed);
+                    *blocks = vec![Block::new(); count];
+                }
+                hash_in(&argon2, &password, &rand::random::<[u8; SALT_LEN]>(), blocks)
             })
             .await?
     }
@@ -125,15 +128,17 @@ impl PasswordHasher {
     /// How many sets of memory blocks the hasher has allocated in all: at most one per hash
     /// running at once, however many passwords it hashed.
     pub fn memory_sets_allocated(&self) -> usize {
-        self.memory.allocated.load(Ordering::Relaxed)
+        self.memory_sets.load(Ordering::Relaxed)
     }
 }
 
-/// A job for a hashing thread.
-type Job = Box<dyn FnOnce() + Send>;
+/// A job for a hashing thread, given the thread's Argon2 blocks (empty until a job fills them).
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// The hasher's threads, as many as hashes may run at once, started at the first hash and ended
-/// when the last clone of the hasher is dropped. Each lowers its own CPU priority first.
+/// when the last clone of the hasher is dropped. Each lowers its own CPU priority first, and
+/// keeps its Argon2 blocks from one job to the next (Argon2 writes every block before it reads
+/// it, so what a previous hash left there does not matter).
 #[derive(Debug)]
 struct HashingThreads {
     count: usize,
@@ -149,12 +154,16 @@ impl HashingThreads {
         }
     }
 
-    /// Runs `work` on one of the threads and waits for its result without blocking the runtime.
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    /// Runs `work` on one of the threads, with its blocks, and waits for its result without
+    /// blocking the runtime.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
         let (done, result) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
+        let job: Job = Box::new(move |blocks| {
             // The caller may have gone away: the work is done all the same (it holds its permit).
-            let _ = done.send(work());
+            let _ = done.send(work(blocks));
         });
         self.send(job)?;
         result.await.context("the password hashing task failed")
@@ -162,10 +171,10 @@ impl HashingThreads {
 
     fn send(&self, job: Job) -> anyhow::Result<()> {
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        if jobs.is_none() {
-            *jobs = Some(Self::start(self.count)?);
-        }
-        let jobs = jobs.as_ref().context("the password hashing threads are not started")?;
+        let jobs = match &mut *jobs {
+            Some(started) => started,
+            None => jobs.insert(Self::start(self.count)?),
+        };
         jobs.send(job)
             .map_err(|_| anyhow::anyhow!("the password hashing threads are gone"))
     }
@@ -184,12 +193,13 @@ impl HashingThreads {
                     if let Err(error) = lower_this_threads_priority() {
                         tracing::debug!(%error, "the priority of a hashing thread could not be lowered");
                     }
+                    let mut blocks = Vec::new();
                     loop {
                         // The lock is held only while waiting for a job, not while running it.
                         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
                         let Ok(job) = next else { return }; // The hasher is gone.
                         // A job that panics fails its own hash (its result is dropped), not the thread.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut blocks)));
                     }
                 });
             match spawned {
@@ -230,32 +240,6 @@ fn lower_this_threads_priority() -> std::io::Result<()> {
 
 /// The salt length, as `password-hash` recommends.
 const SALT_LEN: usize = 16;
-
-/// Argon2's working memory, kept between hashes: a set of blocks is taken for a hash and given
-/// back after it, so at most as many sets exist as hashes ever ran at once.
-#[derive(Debug, Default)]
-struct MemoryPool {
-    free: Mutex<Vec<Vec<Block>>>,
-    allocated: AtomicUsize,
-}
-
-impl MemoryPool {
-    /// A free set of `count` blocks, or a new one if none is free.
-    fn take(&self, count: usize) -> Vec<Block> {
-        let reused = self.free.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        match reused {
-            Some(blocks) if blocks.len() == count => blocks,
-            _ => {
-                self.allocated.fetch_add(1, Ordering::Relaxed);
-                vec![Block::new(); count]
-            }
-        }
-    }
-
-    fn give_back(&self, blocks: Vec<Block>) {
-        self.free.lock().unwrap_or_else(PoisonError::into_inner).push(blocks);
-    }
-}
 
 /// Hashes `password` with `salt` in `blocks` (Argon2 writes every block before it reads it, so
 /// what a previous hash left there does not matter): the same PHC string `hash_password` makes.
@@ -319,7 +303,7 @@ mod tests {
         let passwords: Vec<Password> = (0..8).map(|i| password(&format!("Secret!Pass-{i}"))).collect();
         hasher.hash_all(&passwords).await.unwrap();
         for _ in 0..4 {
-            let hashing = hasher.threads.run(here).await.unwrap();
+            let hashing = hasher.threads.run(move |_| here()).await.unwrap();
             assert_eq!(hashing, (requests + HASHING_NICENESS).min(19));
         }
         assert_eq!(here(), requests);
@@ -366,9 +350,9 @@ mod tests {
         assert_eq!(hasher.memory_sets_allocated(), 1);
     }
 
-    /// The pooled hash is the one `hash_password` makes with the same salt, and verifies.
+    /// A hash in reused blocks is the one `hash_password` makes with the same salt, and verifies.
     #[test]
-    fn pooled_hashes_are_the_standard_phc_strings() {
+    fn hashes_in_reused_blocks_are_the_standard_phc_strings() {
         let argon2 = PasswordHasher::argon2(HashCost::OWASP).unwrap();
         let salt = [7u8; SALT_LEN];
         let mut blocks = vec![Block::new(); argon2.params().block_count()];
