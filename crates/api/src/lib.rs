@@ -26,6 +26,7 @@ pub mod paging;
 pub mod response;
 pub mod roles;
 mod state;
+mod user_json;
 pub mod users;
 
 pub use error::AppError;

@@ -12,8 +12,13 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     // Room for a user or an error without growing; a page grows a few times.
     let mut bytes = Vec::with_capacity(1024);
-    match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => (
+    json_bytes_response(status, serde_json::to_writer(&mut bytes, body).map(|()| bytes))
+}
+
+/// A response of JSON already written, or a 500 if writing it failed.
+pub fn json_bytes_response(status: StatusCode, written: Result<Vec<u8>, serde_json::Error>) -> Response {
+    match written {
+        Ok(bytes) => (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
             bytes,

@@ -18,8 +18,8 @@ use tenantdesk_wire::{
 
 use crate::extract::{CustomerPath, JsonBody, RequestDigest, UserPath};
 use crate::idempotency::{self, Body, Reply};
-use crate::response::{json_response, page};
-use crate::{ApiState, AppError, paging};
+use crate::response::json_bytes_response;
+use crate::{ApiState, AppError, paging, user_json};
 
 /// The profile fields of a request, parsed; problems go to `v`.
 struct Profile {
@@ -239,7 +239,7 @@ pub async fn get_user(
     UserPath(customer, user): UserPath,
 ) -> Result<Response, AppError> {
     let user = users::get(state.app(), &caller, customer, user).await?;
-    Ok(json_response(StatusCode::OK, &render(&user, None)))
+    Ok(json_bytes_response(StatusCode::OK, Ok(user_json::user(&user))))
 }
 
 /// List users
@@ -282,8 +282,10 @@ pub async fn list_users(
         .map(|cursor| paging::continuation_token(state.paging_key(), customer, &listed.query, &cursor))
         .transpose()?;
     let base = format!("/customers/{customer}/users?size={}", listed.query.limit);
-    let collection = page(listed.users.iter().map(|u| render(u, None)).collect(), base, next);
-    Ok(json_response(StatusCode::OK, &collection))
+    Ok(json_bytes_response(
+        StatusCode::OK,
+        user_json::users_page(&listed.users, base, next),
+    ))
 }
 
 /// Update a user, reset its password, or restore it
