@@ -36,8 +36,8 @@ use tenantdesk_core::customers::NewCustomer;
 use tenantdesk_core::passwords::{HashCost, hash_blocking};
 use tenantdesk_core::{App, Config, admin};
 use tenantdesk_domain::{
-    AgentRole, CompanyName, CustomerId, DisplayName, DomainName, Password, PersonName, UsageLocation, User, UserId,
-    UserPrincipalName, UserState,
+    AgentRole, CompanyName, CustomerId, DisplayName, DomainName, PartnerId, Password, PersonName, UsageLocation, User,
+    UserId, UserPrincipalName, UserState,
 };
 use tenantdesk_store::testing::TestDatabase;
 use tenantdesk_store::{CustomerScope, StoreOptions};
@@ -48,6 +48,10 @@ const BARE_ROLE: &str = "TENANTDESK_BENCH_BARE_AXUM";
 const BARE_PAGE: &str = "TENANTDESK_BENCH_BARE_PAGE";
 /// The subject of the bare handler's answers of a fixed page.
 const BARE_PAGE_SUBJECT: &str = "bare axum, a fixed page";
+/// Where the bare handler reads its SQLite page: the database file, the partner and the customer.
+const BARE_SQLITE: &str = "TENANTDESK_BENCH_BARE_SQLITE";
+/// The subject of the bare handler's answers of a page read from SQLite.
+const BARE_SQLITE_SUBJECT: &str = "bare axum, a page read from SQLite";
 /// Users seeded into the listed customer.
 const SEEDED: usize = 100_000;
 /// Connections of the read loads (as wrk's `-c 32` in the issue).
@@ -75,6 +79,9 @@ fn main() {
 /// service's (one worker per core).
 fn bare_axum() {
     let page: &'static [u8] = std::fs::read(std::env::var_os(BARE_PAGE).unwrap()).unwrap().leak();
+    let sqlite: &'static str = std::env::var(BARE_SQLITE).unwrap().leak();
+    let mut sqlite = sqlite.split('\n');
+    let (path, partner, customer) = (sqlite.next().unwrap(), sqlite.next().unwrap(), sqlite.next().unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,11 +91,73 @@ fn bare_axum() {
         let json = || [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")];
         let app = axum::Router::new()
             .route("/page", axum::routing::get(move || async move { (json(), page) }))
+            .route(
+                "/sqlite-page",
+                axum::routing::get(move || async move { (json(), sqlite_page(path.as_ref(), partner, customer)) }),
+            )
             .fallback(move || async move { (json(), body) });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("listening on http://{}", listener.local_addr().unwrap());
         axum::serve(listener, app).await.unwrap();
     });
+}
+
+/// `/sqlite-page`: page 1 of the listed customer read from the SQLite bench database and written
+/// in the wire's shape, with no token, no check of the stored values, nothing escaped and no log
+/// line: the least a list read from SQLite can cost (the floor of a list on SQLite).
+fn sqlite_page(path: &std::path::Path, partner: &str, customer: &str) -> Vec<u8> {
+    const SQL: &str = "SELECT customer_id, id, upn, first_name, last_name, display_name, usage_location, state \
+         FROM users WHERE customer_id = ? AND partner_id = ? AND state = 'active' \
+         ORDER BY upn_lower, id LIMIT 101";
+    thread_local!(static DB: std::cell::RefCell<Option<rusqlite::Connection>> = const { std::cell::RefCell::new(None) });
+    DB.with_borrow_mut(|db| {
+        let db = db.get_or_insert_with(|| {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            rusqlite::Connection::open_with_flags(path, flags).unwrap()
+        });
+        let mut statement = db.prepare_cached(SQL).unwrap();
+        let mut rows = statement.query((customer, partner)).unwrap();
+        let mut page = Vec::with_capacity(64 * 1024);
+        page.extend_from_slice(br#"{"totalCount":100,"items":["#);
+        for n in 0..100 {
+            let Some(row) = rows.next().unwrap() else { break };
+            let text = |i| row.get_ref(i).unwrap().as_bytes().unwrap();
+            let optional = |page: &mut Vec<u8>, i| match row.get_ref(i).unwrap().as_bytes_or_null().unwrap() {
+                Some(value) => {
+                    page.push(b'"');
+                    page.extend_from_slice(value);
+                    page.push(b'"');
+                }
+                None => page.extend_from_slice(b"null"),
+            };
+            if n > 0 {
+                page.push(b',');
+            }
+            for (key, column) in [("{\"id\":\"", 1), ("\",\"userPrincipalName\":\"", 2)] {
+                page.extend_from_slice(key.as_bytes());
+                page.extend_from_slice(text(column));
+            }
+            page.extend_from_slice(br#"","firstName":"#);
+            optional(&mut page, 3);
+            page.extend_from_slice(br#","lastName":"#);
+            optional(&mut page, 4);
+            for (key, column) in [
+                (",\"displayName\":\"", 5),
+                ("\",\"usageLocation\":\"", 6),
+                ("\",\"lastDirectorySyncTime\":null,\"userDomainType\":\"none\",\"state\":\"", 7),
+                ("\",\"softDeletionTime\":null,\"links\":{\"self\":{\"uri\":\"/customers/", 0),
+                ("/users/", 1),
+            ] {
+                page.extend_from_slice(key.as_bytes());
+                page.extend_from_slice(text(column));
+            }
+            page.extend_from_slice(br#"","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#);
+        }
+        // The 101st row tells there is a next page; then the rest of a page's shape.
+        let _ = rows.next().unwrap();
+        page.extend_from_slice(br#"],"continuationToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","links":{"self":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100","method":"GET","headers":[]},"next":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100&seekOperation=Next","method":"GET","headers":[{"key":"MS-ContinuationToken","value":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}},"attributes":{"objectType":"Collection"}}"#);
+        page
+    })
 }
 
 /// A server in a child process, killed when dropped.
@@ -124,6 +193,7 @@ struct Target {
     token: String,
     /// The customer of the seeded users, one of them, and the token of page 900.
     listed: CustomerId,
+    partner: PartnerId,
     user: UserId,
     page_900: String,
     /// The customer creates and uploads go to, and its domain.
@@ -168,7 +238,8 @@ async fn run() {
     };
     let mut targets = Vec::new();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let sqlite_file = dir.path().join("bench.db");
+    let url = format!("sqlite://{}", sqlite_file.display());
     let binary = env!("CARGO_BIN_EXE_tenantdesk");
     targets.push(target("SQLite", binary, &url, Database::Sqlite(dir), &hash).await);
     // Another build of the server beside this one on each store, in the same rounds (comparing
@@ -199,8 +270,25 @@ async fn run() {
     let page_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(page_file.path(), &page).unwrap();
     let mut command = Command::new(std::env::current_exe().unwrap());
-    command.env(BARE_ROLE, "1").env(BARE_PAGE, page_file.path());
+    let sqlite = format!(
+        "{}\n{}\n{}",
+        sqlite_file.display(),
+        targets[0].partner,
+        targets[0].listed
+    );
+    command
+        .env(BARE_ROLE, "1")
+        .env(BARE_PAGE, page_file.path())
+        .env(BARE_SQLITE, sqlite);
     let bare = Server::start(command);
+    // The floor writes the same page: the same users, in the same shape, to within its token.
+    let (status, floor) = fetch(bare.addr, get("/sqlite-page", None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (floor, real): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&floor).unwrap(),
+        serde_json::from_slice(&page).unwrap(),
+    );
+    assert_eq!(floor["items"], real["items"], "the floor's page is page 1");
 
     let mut results = Results::default();
     let creates = AtomicU64::new(0);
@@ -215,6 +303,8 @@ async fn run() {
             if kind == Read::Page1 {
                 let fixed = load(bare.addr, READ_CONNECTIONS, window, |_| get("/page", None, None)).await;
                 results.ratio(kind.label(), BARE_PAGE_SUBJECT, fixed.rate, baseline.rate);
+                let read = load(bare.addr, READ_CONNECTIONS, window, |_| get("/sqlite-page", None, None)).await;
+                results.ratio(kind.label(), BARE_SQLITE_SUBJECT, read.rate, baseline.rate);
             }
             for t in &targets {
                 let measured = load(t.server.addr, READ_CONNECTIONS, window, |_| kind.request(t)).await;
@@ -354,6 +444,7 @@ async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash
         server,
         token,
         listed: listed.id,
+        partner: partner.id,
         user: user.unwrap(),
         page_900: String::new(),
         writes: writes.id,
@@ -670,5 +761,11 @@ fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usiz
         per_s(ceiling),
         per_s(results.median("list page 1", "bare axum")),
         results.median("list page 1 ratio", BARE_PAGE_SUBJECT),
+    );
+    println!(
+        "| list page 1 | {BARE_SQLITE_SUBJECT} | {} | bare axum {} | {:.2}× | (the floor of a list on SQLite) |",
+        per_s(results.median("list page 1", BARE_SQLITE_SUBJECT)),
+        per_s(results.median("list page 1", "bare axum")),
+        results.median("list page 1 ratio", BARE_SQLITE_SUBJECT),
     );
 }
