@@ -51,6 +51,11 @@ fn refused_character(c: char) -> Option<String> {
 }
 
 fn check_name(value: &str, max: usize) -> Result<(), String> {
+    // Most names are printable ASCII, where a byte is a character: one pass over the bytes
+    // decides them (every name of a list read is checked again).
+    if value.len() <= max && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Ok(());
+    }
     if value.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
@@ -140,6 +145,8 @@ mod tests {
         );
         // Characters, not bytes: 50 accented letters are fine.
         assert!(DisplayName::parse(&"é".repeat(50)).is_ok());
+        assert!(DisplayName::parse(&"é".repeat(51)).is_err());
+        assert!(DisplayName::parse("Ana\u{7f}").is_err());
         assert_eq!(DisplayName::parse("   ").unwrap_err(), "is required");
         assert!(DisplayName::parse("a\u{0}b").is_err());
     }

@@ -82,12 +82,20 @@ impl UserPrincipalName {
         if local.is_empty() {
             return Err("must have a local part before '@'".to_owned());
         }
-        if local.chars().count() > MAX_LOCAL_CHARS {
+        // A character is at least a byte: only a long local part needs counting.
+        if local.len() > MAX_LOCAL_CHARS && local.chars().count() > MAX_LOCAL_CHARS {
             return Err(format!(
                 "the part before '@' must be at most {MAX_LOCAL_CHARS} characters"
             ));
         }
-        if let Some(bad) = local.chars().find(|c| !is_local_char(*c)) {
+        // The allowed characters are ASCII: a byte that is not one of them starts the character
+        // the message names.
+        if let Some(bad) = local
+            .bytes()
+            .any(|b| !is_local_char(char::from(b)))
+            .then(|| local.chars().find(|c| !is_local_char(*c)))
+            .flatten()
+        {
             return Err(format!(
                 "the character '{}' is not allowed before '@' (allowed: letters, digits and ' . - _ ! # ^ ~)",
                 bad.escape_default()
@@ -147,6 +155,7 @@ mod tests {
             ("@contoso.com", "local part"),
             ("ana.@contoso.com", "just before '@'"),
             ("an a@contoso.com", "not allowed"),
+            ("josé@contoso.com", "the character '\\u{e9}' is not allowed"),
             ("ana@contoso", "domain"),
             ("ana@@contoso.com", "domain"),
         ];
