@@ -13,7 +13,7 @@ use tenantdesk_wire::{Attributes, ErrorBody, ImportedUser, UserImport};
 use crate::extract::{CustomerPath, RawBody};
 use crate::idempotency::{self, Body, Reply};
 use crate::response::json_response;
-use crate::users::render;
+use crate::user_json::render;
 use crate::{ApiState, AppError, paging};
 
 /// The one location of every user of the upload, from the `usageLocation` parameter.

@@ -5,7 +5,8 @@
 //! Modules: the handlers by feature — [`users`], [`cloudcockpit`] (CloudCockpit's reset-password
 //! route and its error body), [`customers`], [`roles`], [`import`], [`audit`]; what they share —
 //! [`extract`] (bearer token → caller, typed path ids, tolerant bodies), [`response`] (JSON
-//! answers and collections), `idempotency` (recording and replaying answers), [`paging`]
+//! answers and collections), `user_json` (the JSON of users, written straight from the domain's
+//! users for GET and list), `idempotency` (recording and replaying answers), [`paging`]
 //! (query parameters and continuation tokens), [`auth`] (the bearer tokens), `error`
 //! ([`AppError`]) and `state` ([`ApiState`]); and [`http`], which assembles the router from the
 //! handlers, with its middleware, health checks, OpenAPI document, and the server loop (with TLS); `fuzzing`,

@@ -1,20 +1,61 @@
-//! The JSON of users and of their pages, written straight from the domain's users.
+//! The JSON of users: [`render`], the wire's `CustomerUser` of a user, for the answers that carry
+//! a password or are recorded for replay; and [`user`] and [`users_page`], the JSON of a user and
+//! of a page of users written straight from the domain's users, for GET and list.
 //!
 //! A page of users is most of what a list costs to answer after the read itself. Through serde,
-//! each of its hundred users would first be copied into an owned [`CustomerUser`], then written
-//! key by key, every key and value scanned for characters to escape. Here the keys are literals,
-//! the values are borrowed from the user, and only the free text (names) is scanned; a value that
-//! needs escaping goes through `serde_json`, so it is escaped exactly as everywhere else.
+//! each of its hundred users would first be copied into an owned `CustomerUser`, then written key
+//! by key, every key and value scanned for characters to escape. Here the keys are literals, the
+//! values are borrowed from the user, and only the text values (the UPN, the names, the usage
+//! location) are scanned; a value that needs escaping goes through `serde_json`, so it is escaped
+//! exactly as everywhere else.
 //!
-//! The bytes are those `serde_json` writes for [`crate::users::render`]'s `CustomerUser` and
-//! [`crate::response::page`]'s `Collection`: the tests compare them on generated users, so a
-//! change of the wire shape that is not made here fails them.
-//!
-//! [`CustomerUser`]: tenantdesk_wire::CustomerUser
+//! The bytes are those `serde_json` writes for [`render`]'s `CustomerUser` and for
+//! [`crate::response::page`]'s `Collection` of them: the tests compare the two on generated users,
+//! so a change of the wire shape that is not made here fails them.
 
-use tenantdesk_domain::{User, UserState};
+use tenantdesk_domain::{Password, User, UserState};
+use tenantdesk_wire::{Attributes, CustomerUser, Link, PasswordProfile, ResourceLinks};
 
 use crate::response::page;
+
+/// A user as Partner Center shows it; with `password`, the profile of a password just set.
+pub(crate) fn render(user: &User, password: Option<&Password>) -> CustomerUser {
+    CustomerUser {
+        id: user.id.as_uuid(),
+        user_principal_name: user.upn.as_str().to_owned(),
+        first_name: user.first_name.as_ref().map(|n| n.as_str().to_owned()),
+        last_name: user.last_name.as_ref().map(|n| n.as_str().to_owned()),
+        display_name: user.display_name.as_str().to_owned(),
+        usage_location: user.usage_location.as_str().to_owned(),
+        password_profile: password.map(|p| PasswordProfile {
+            force_change_password: Some(user.force_change_password),
+            password: Some(p.expose().to_owned()),
+        }),
+        last_directory_sync_time: None,
+        user_domain_type: "none".to_owned(),
+        state: match user.state {
+            UserState::Active => tenantdesk_wire::UserState::Active,
+            UserState::Inactive => tenantdesk_wire::UserState::Inactive,
+        },
+        soft_deletion_time: user.soft_deleted_at,
+        links: ResourceLinks {
+            self_link: Link::get(self_uri(user)),
+        },
+        attributes: Attributes::of("CustomerUser"),
+    }
+}
+
+/// `/customers/{cid}/users/{uid}`, written without the formatting machinery (a list renders a
+/// hundred of them).
+fn self_uri(user: &User) -> String {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let mut uri = String::with_capacity(96);
+    uri.push_str("/customers/");
+    uri.push_str(user.customer.as_uuid().hyphenated().encode_lower(&mut buffer));
+    uri.push_str("/users/");
+    uri.push_str(user.id.as_uuid().hyphenated().encode_lower(&mut buffer));
+    uri
+}
 
 /// The JSON of `user` as a `CustomerUser` without a password profile.
 pub(crate) fn user(user: &User) -> Vec<u8> {
@@ -59,7 +100,6 @@ fn write_user(out: &mut Vec<u8>, user: &User) {
     out.extend_from_slice(b"{\"id\":\"");
     id(out, user.id.as_uuid());
     out.extend_from_slice(b"\",\"userPrincipalName\":");
-    // A UPN's characters never need escaping; it is scanned all the same, as it costs little.
     string(out, user.upn.as_str());
     out.extend_from_slice(b",\"firstName\":");
     optional(out, user.first_name.as_ref().map(|n| n.as_str()));
@@ -96,8 +136,8 @@ fn optional(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
-/// Appends `value` as a JSON string: as it is when it holds nothing JSON escapes (a control
-/// character, `"` or `\`), else as `serde_json` escapes it.
+/// Appends `value` as a JSON string: as it is when it holds nothing JSON escapes (a byte below
+/// 0x20, `"` or `\`), else as `serde_json` escapes it.
 fn string(out: &mut Vec<u8>, value: &str) {
     let plain = !value.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
     if plain {
@@ -118,10 +158,9 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::users::render;
 
-    /// Free text as names may hold it: quotes, backslashes, slashes, markup, letters of any
-    /// script, emoji and a line separator (which JSON leaves as it is).
+    /// Free text as names may hold it: quotes, backslashes, slashes, markup, letters of several
+    /// scripts, emoji and a line separator (which JSON leaves as it is).
     const NAME: &str = "[a-zA-Z0-9 \"\\\\'/<>&\u{e9}\u{df}\u{6f22}\u{1f600}\u{2028}-]{0,50}";
 
     fn time(micros: i64) -> DateTime<Utc> {
@@ -132,7 +171,10 @@ mod tests {
         fn a_user()(
             ids in any::<(u128, u128)>(),
             local in "[a-zA-Z0-9._'!#^~-]{1,20}",
-            names in (NAME, NAME, NAME),
+            // Empty first and last names are no names (null).
+            names in (prop_oneof![Just(String::new()), NAME], prop_oneof![Just(String::new()), NAME], NAME),
+            location in proptest::sample::select(&["US", "NO", "JP", "br"][..]),
+            inactive in any::<bool>(),
             deleted in proptest::option::of(0..4_000_000_000_000_000_i64),
             force_change_password in any::<bool>(),
             times in (0..4_000_000_000_000_000_i64, 0..4_000_000_000_000_000_i64),
@@ -144,8 +186,8 @@ mod tests {
                 first_name: PersonName::parse(&names.0).ok()?,
                 last_name: PersonName::parse(&names.1).ok()?,
                 display_name: DisplayName::parse(&names.2).ok()?,
-                usage_location: UsageLocation::parse("US").ok()?,
-                state: if deleted.is_some() { UserState::Inactive } else { UserState::Active },
+                usage_location: UsageLocation::parse(location).ok()?,
+                state: if inactive { UserState::Inactive } else { UserState::Active },
                 soft_deleted_at: deleted.map(time),
                 force_change_password,
                 created_at: time(times.0),
@@ -159,6 +201,16 @@ mod tests {
     }
 
     proptest! {
+        /// Any text, control characters, DEL and the C1 controls included, is written as serde
+        /// writes it (users' names cannot hold control characters, but the writer does not rely
+        /// on that).
+        #[test]
+        fn a_string_is_written_as_serde_writes_it(value in "[\\x{0}-\\x{a0}\\x{e9}\\x{6f22}\\x{1f600}\\x{2028}]{0,40}") {
+            let mut written = Vec::new();
+            string(&mut written, &value);
+            prop_assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&value).unwrap());
+        }
+
         #[test]
         fn a_user_is_written_as_serde_writes_its_customer_user(user in users()) {
             let written = String::from_utf8(super::user(&user)).unwrap();

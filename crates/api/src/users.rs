@@ -11,10 +11,7 @@ use tenantdesk_domain::{
     Customer, DisplayName, FieldError, Password, PersonName, UsageLocation, User, UserChanges, UserPrincipalName,
     Validator,
 };
-use tenantdesk_wire::{
-    Attributes, Collection, CustomerUser, CustomerUserRequest, ErrorBody, Link, PasswordProfile, ResourceLinks,
-    UserState,
-};
+use tenantdesk_wire::{Collection, CustomerUser, CustomerUserRequest, ErrorBody, UserState};
 
 use crate::extract::{CustomerPath, JsonBody, RequestDigest, UserPath};
 use crate::idempotency::{self, Body, Reply};
@@ -133,48 +130,9 @@ fn changes(request: &CustomerUserRequest, customer: &Customer, current: &User) -
     })
 }
 
-/// A user as Partner Center shows it; with `password`, the profile of a password just set.
-pub fn render(user: &User, password: Option<&Password>) -> CustomerUser {
-    CustomerUser {
-        id: user.id.as_uuid(),
-        user_principal_name: user.upn.as_str().to_owned(),
-        first_name: user.first_name.as_ref().map(|n| n.as_str().to_owned()),
-        last_name: user.last_name.as_ref().map(|n| n.as_str().to_owned()),
-        display_name: user.display_name.as_str().to_owned(),
-        usage_location: user.usage_location.as_str().to_owned(),
-        password_profile: password.map(|p| PasswordProfile {
-            force_change_password: Some(user.force_change_password),
-            password: Some(p.expose().to_owned()),
-        }),
-        last_directory_sync_time: None,
-        user_domain_type: "none".to_owned(),
-        state: match user.state {
-            tenantdesk_domain::UserState::Active => UserState::Active,
-            tenantdesk_domain::UserState::Inactive => UserState::Inactive,
-        },
-        soft_deletion_time: user.soft_deleted_at,
-        links: ResourceLinks {
-            self_link: Link::get(self_uri(user)),
-        },
-        attributes: Attributes::of("CustomerUser"),
-    }
-}
-
-/// `/customers/{cid}/users/{uid}`, written without the formatting machinery (a list renders a
-/// hundred of them).
-fn self_uri(user: &User) -> String {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    let mut uri = String::with_capacity(96);
-    uri.push_str("/customers/");
-    uri.push_str(user.customer.as_uuid().hyphenated().encode_lower(&mut buffer));
-    uri.push_str("/users/");
-    uri.push_str(user.id.as_uuid().hyphenated().encode_lower(&mut buffer));
-    uri
-}
-
 /// The reply carrying `user` (and the password just set), recorded for replay without it.
 pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
-    let sent = render(user, password);
+    let sent = user_json::render(user, password);
     let mut recorded = sent.clone();
     if let Some(profile) = recorded.password_profile.as_mut() {
         profile.password = None;

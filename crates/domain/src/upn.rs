@@ -20,9 +20,9 @@ impl DomainName {
         Ok(Self(value.to_ascii_lowercase()))
     }
 
-    /// Whether `value`, trimmed, is a domain, without making one.
+    /// Whether `value` is a domain, without making one. Blanks are not trimmed here: the domain of
+    /// a UPN may not start with one.
     fn check(value: &str) -> Result<(), String> {
-        let value = value.trim();
         if value.is_empty() {
             return Err("is required".to_owned());
         }
@@ -156,6 +156,8 @@ mod tests {
             ("ana.@contoso.com", "just before '@'"),
             ("an a@contoso.com", "not allowed"),
             ("josé@contoso.com", "the character '\\u{e9}' is not allowed"),
+            ("ana@ contoso.com", "domain ' contoso.com' is not a valid domain name"),
+            ("ana@\ncontoso.com", "is not a valid domain name"),
             ("ana@contoso", "domain"),
             ("ana@@contoso.com", "domain"),
         ];
