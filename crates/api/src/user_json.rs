@@ -45,8 +45,7 @@ pub(crate) fn render(user: &User, password: Option<&Password>) -> CustomerUser {
     }
 }
 
-/// `/customers/{cid}/users/{uid}`, written without the formatting machinery (a list renders a
-/// hundred of them).
+/// `/customers/{cid}/users/{uid}`, written without the formatting machinery.
 fn self_uri(user: &User) -> String {
     let mut buffer = uuid::Uuid::encode_buffer();
     let mut uri = String::with_capacity(96);

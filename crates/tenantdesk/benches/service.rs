@@ -287,14 +287,18 @@ async fn run() {
         .env(BARE_PAGE, page_file.path())
         .env(BARE_SQLITE, sqlite);
     let bare = Server::start(command);
-    // The floor writes the same page: the same users, in the same shape, to within its token.
-    let (status, floor) = fetch(bare.addr, get("/sqlite-page", None, None)).await;
+    // The bare handler's SQLite page is page 1: the same users in the same shape (its token and
+    // links are stand-ins).
+    let (status, from_sqlite) = fetch(bare.addr, get("/sqlite-page", None, None)).await;
     assert_eq!(status, StatusCode::OK);
-    let (floor, real): (serde_json::Value, serde_json::Value) = (
-        serde_json::from_slice(&floor).unwrap(),
+    let (from_sqlite, real): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&from_sqlite).unwrap(),
         serde_json::from_slice(&page).unwrap(),
     );
-    assert_eq!(floor["items"], real["items"], "the floor's page is page 1");
+    assert_eq!(
+        from_sqlite["items"], real["items"],
+        "the bare handler's SQLite page is page 1"
+    );
 
     let mut results = Results::default();
     let creates = AtomicU64::new(0);
