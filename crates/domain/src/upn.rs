@@ -88,14 +88,7 @@ impl UserPrincipalName {
                 "the part before '@' must be at most {MAX_LOCAL_CHARS} characters"
             ));
         }
-        // The allowed characters are ASCII: a byte that is not one of them starts the character
-        // the message names.
-        if let Some(bad) = local
-            .bytes()
-            .any(|b| !is_local_char(char::from(b)))
-            .then(|| local.chars().find(|c| !is_local_char(*c)))
-            .flatten()
-        {
+        if let Some(bad) = local.chars().find(|c| !is_local_char(*c)) {
             return Err(format!(
                 "the character '{}' is not allowed before '@' (allowed: letters, digits and ' . - _ ! # ^ ~)",
                 bad.escape_default()
