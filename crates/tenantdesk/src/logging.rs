@@ -8,15 +8,19 @@
 //! (BENCHMARKS.md); a line now reaches stderr at most [`INTERVAL`] after it was logged. The other
 //! commands write every line at once, in order with what they print.
 //!
-//! Which lines are logged is `RUST_LOG`'s to say ([`filter`]).
+//! Which lines are logged is `RUST_LOG`'s to say ([`filter`]). A line starts with its time, which
+//! [`Clock`] writes.
 
+use std::cell::RefCell;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::{Layer, Registry};
 
 /// How long a line may wait in the buffer.
@@ -75,6 +79,48 @@ impl Filter {
             Self::Spans(filter) => Box::new(filter),
         }
     }
+}
+
+/// The time at the head of a line, as tracing-subscriber's own `SystemTime` writes it: RFC 3339 in
+/// UTC, to the microsecond (`2026-12-03T20:05:00.123456Z`). The date and the time to the second are
+/// written out once a second on each thread, not for each line: writing them took a fifth of the
+/// request line's cost (BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock;
+
+impl FormatTime for Clock {
+    fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
+        thread_local! {
+            static SECOND: RefCell<Second> = const { RefCell::new(Second { at: u64::MAX, text: String::new() }) };
+        }
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        SECOND.with_borrow_mut(|second| write_time(now, second, w))
+    }
+}
+
+/// The text of one second: the date and time up to its decimal point.
+struct Second {
+    /// Seconds since the Unix epoch.
+    at: u64,
+    text: String,
+}
+
+/// Writes the time `since_epoch`, writing out `second`'s text anew if it is of another second.
+fn write_time(since_epoch: Duration, second: &mut Second, w: &mut impl std::fmt::Write) -> std::fmt::Result {
+    if second.at != since_epoch.as_secs() {
+        let at = i64::try_from(since_epoch.as_secs()).map_err(|_| std::fmt::Error)?;
+        let time = chrono::DateTime::from_timestamp(at, 0).ok_or(std::fmt::Error)?;
+        second.text = time.format("%Y-%m-%dT%H:%M:%S.").to_string();
+        second.at = since_epoch.as_secs();
+    }
+    let mut micros = since_epoch.subsec_micros();
+    let mut tail = *b"000000Z";
+    for digit in tail[..6].iter_mut().rev() {
+        *digit = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    w.write_str(&second.text)?;
+    w.write_str(std::str::from_utf8(&tail).map_err(|_| std::fmt::Error)?)
 }
 
 /// Where the lines end up: stderr, or what a test gives.
@@ -149,7 +195,12 @@ impl Log {
     /// Writes the buffered lines to `output`, which the caller has locked. A log that cannot be
     /// written has nowhere to report it: the lines are dropped.
     fn write_out(&self, output: &mut Output) {
-        let lines = std::mem::take(&mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner));
+        let lines = {
+            let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+            // The next lines go to a buffer of the same size, which need not grow line by line.
+            let capacity = buffer.capacity();
+            std::mem::replace(&mut *buffer, Vec::with_capacity(capacity))
+        };
         if !lines.is_empty() {
             let _ = output.write_all(&lines);
             let _ = output.flush();
@@ -334,6 +385,46 @@ mod tests {
         assert!(
             text.contains("inside a request") && !text.contains("inside a purge"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn times_are_written_as_rfc_3339_to_the_microsecond() {
+        let mut second = Second {
+            at: u64::MAX,
+            text: String::new(),
+        };
+        // A leap day, the turn of a year and of a second, the epoch, and now.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let times = [
+            Duration::new(1_709_164_799, 999_999_999),
+            Duration::new(1_709_164_800, 0),
+            Duration::new(1_798_761_599, 123_456_789),
+            Duration::new(1_798_761_600, 1_000),
+            Duration::new(1_798_761_600, 999_000),
+            Duration::ZERO,
+            now,
+        ];
+        for time in times {
+            let mut text = String::new();
+            write_time(time, &mut second, &mut text).unwrap();
+            let expected = chrono::DateTime::from_timestamp(time.as_secs() as i64, time.subsec_nanos())
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            assert_eq!(text, expected);
+        }
+
+        // As tracing-subscriber's own clock writes it.
+        let (mut ours, mut theirs) = (String::new(), String::new());
+        Clock.format_time(&mut Writer::new(&mut ours)).unwrap();
+        tracing_subscriber::fmt::time::SystemTime
+            .format_time(&mut Writer::new(&mut theirs))
+            .unwrap();
+        let parse = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{ours} {theirs}");
+        assert!(
+            (parse(&theirs) - parse(&ours)).num_seconds().abs() < 2,
+            "{ours} {theirs}"
         );
     }
 

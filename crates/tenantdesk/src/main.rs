@@ -111,6 +111,7 @@ fn init_logging(buffered: bool) -> logging::Log {
     let subscriber = tracing_subscriber::registry().with(logging::filter(directives.as_deref()).layer());
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(log.clone())
+        .with_timer(logging::Clock)
         .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("TENANTDESK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         subscriber.with(lines.json()).init();
