@@ -81,20 +81,23 @@ impl Filter {
     }
 }
 
-/// The time at the head of a line, as tracing-subscriber's own `SystemTime` writes it: RFC 3339 in
-/// UTC, to the microsecond (`2026-12-03T20:05:00.123456Z`). The date and the time to the second are
-/// written out once a second on each thread, not for each line: writing them took a fifth of the
-/// request line's cost (BENCHMARKS.md).
+/// The time at the head of a line, as tracing-subscriber's own `SystemTime` writes a time since
+/// 1970: RFC 3339 in UTC, to the microsecond (`2026-12-03T20:05:00.123456Z`). The date and the
+/// time to the second are written out once a second on each thread, not for each line: writing
+/// them took 1.3% of a GET's samples at full load (BENCHMARKS.md).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock;
 
 impl FormatTime for Clock {
     fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
         thread_local! {
-            static SECOND: RefCell<Second> = const { RefCell::new(Second { at: u64::MAX, text: String::new() }) };
+            static SECOND: RefCell<Second> = RefCell::new(Second::default());
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        SECOND.with_borrow_mut(|second| write_time(now, second, w))
+        // A line logged while the thread ends, after its cache is gone, is written without it.
+        SECOND
+            .try_with(|second| write_time(now, &mut second.borrow_mut(), w))
+            .unwrap_or_else(|_| write_time(now, &mut Second::default(), w))
     }
 }
 
@@ -103,6 +106,16 @@ struct Second {
     /// Seconds since the Unix epoch.
     at: u64,
     text: String,
+}
+
+impl Default for Second {
+    /// None yet.
+    fn default() -> Self {
+        Self {
+            at: u64::MAX,
+            text: String::new(),
+        }
+    }
 }
 
 /// Writes the time `since_epoch`, writing out `second`'s text anew if it is of another second.
@@ -197,14 +210,15 @@ impl Log {
     fn write_out(&self, output: &mut Output) {
         let lines = {
             let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+            if buffer.is_empty() {
+                return;
+            }
             // The next lines go to a buffer of the same size, which need not grow line by line.
-            let capacity = buffer.capacity();
+            let capacity = buffer.capacity().min(2 * CAPACITY);
             std::mem::replace(&mut *buffer, Vec::with_capacity(capacity))
         };
-        if !lines.is_empty() {
-            let _ = output.write_all(&lines);
-            let _ = output.flush();
-        }
+        let _ = output.write_all(&lines);
+        let _ = output.flush();
     }
 }
 
@@ -390,10 +404,7 @@ mod tests {
 
     #[test]
     fn times_are_written_as_rfc_3339_to_the_microsecond() {
-        let mut second = Second {
-            at: u64::MAX,
-            text: String::new(),
-        };
+        let mut second = Second::default();
         // A leap day, the turn of a year and of a second, the epoch, and now.
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         let times = [

@@ -10,11 +10,12 @@
 //! is sent after every lookup in it was asked, so each sees every change committed before it was
 //! asked, as a query of its own would.
 //!
-//! A task keeps its connection from one statement to the next while lookups keep coming, and gives
-//! it back to the pool once none came for [`KEEP`]. sqlx's pool checks a connection with a round
-//! trip of its own when it lends it and again when it takes it back: with a connection borrowed for
-//! each statement, those two made three round trips of every one a lookup needs. The tasks keep
-//! connections only if the pool has more than they need, so that other work always has one.
+//! The tasks keep their connections from one statement to the next while lookups keep coming, and
+//! give them back to the pool once none came for [`KEEP`]. sqlx's pool checks a connection with a
+//! round trip of its own when it lends it and again when it takes it back: with a connection
+//! borrowed for each statement, those two made three round trips of every one a lookup needs. The
+//! tasks keep connections only if the pool has more than they need, so that other work always has
+//! one.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,10 +38,15 @@ const BATCH: usize = 64;
 /// with two, 0.22× with three and with five (BENCHMARKS.md).
 pub(super) const TASKS: usize = 2;
 
-/// How long a task keeps a connection no lookup came for. A connection kept is used without the
-/// pool's check; given back, it is checked before it is lent again, so a connection that broke
-/// while idle (PostgreSQL restarted, say) is not used.
+/// How long a connection is kept with no lookup for it. A kept connection is used without the
+/// pool's check: if it broke meanwhile (PostgreSQL restarted, say), its statement fails and each
+/// lookup is then asked alone, on a connection the pool checks. Given back, a connection is checked
+/// before it is lent again.
 const KEEP: Duration = Duration::from_secs(1);
+
+/// How long a connection is kept at most, however busy: given back, it is closed once older than
+/// the pool's `max_lifetime`, as the pool's own are.
+const KEEP_AT_MOST: Duration = Duration::from_secs(60);
 
 /// One lookup: the user `id` of `scope`, answered on `answer`.
 struct Lookup {
@@ -58,16 +64,24 @@ pub(super) struct UserLookups {
 impl UserLookups {
     /// Starts `tasks` tasks answering lookups with `pool`'s connections, on the current runtime.
     pub(super) fn start(pool: PgPool, tasks: usize) -> Self {
+        Self::keeping(pool, tasks, KEEP)
+    }
+
+    /// As [`start`](Self::start), the connections kept up to `keep` with no lookup for them.
+    fn keeping(pool: PgPool, tasks: usize, keep: Duration) -> Self {
         let (queue, lookups) = mpsc::unbounded_channel();
         let lookups = Arc::new(Mutex::new(lookups));
         let tasks = tasks.max(1);
-        let keep = if pool.options().get_max_connections() as usize > tasks {
-            KEEP
-        } else {
-            Duration::ZERO
-        };
+        let kept = Arc::new(Kept {
+            keep: if pool.options().get_max_connections() as usize > tasks {
+                keep
+            } else {
+                Duration::ZERO
+            },
+            connections: std::sync::Mutex::default(),
+        });
         for _ in 0..tasks {
-            tokio::spawn(answer_lookups(pool.clone(), Arc::clone(&lookups), keep));
+            tokio::spawn(answer_lookups(pool.clone(), Arc::clone(&lookups), Arc::clone(&kept)));
         }
         Self { queue }
     }
@@ -84,21 +98,82 @@ impl UserLookups {
     }
 }
 
-/// One task: takes what is waiting (waiting for the queue when nothing is), looks it up, answers;
-/// keeps its connection for the next statement up to `keep` (not at all if zero).
-async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver<Lookup>>>, keep: Duration) {
+/// The connections kept between statements, shared by the tasks; the one used last is lent first,
+/// so that a steady trickle of lookups keeps one connection, not one per task.
+struct Kept {
+    /// How long a connection is kept with no lookup for it; zero: none is kept.
+    keep: Duration,
+    /// Oldest use first.
+    connections: std::sync::Mutex<Vec<KeptConnection>>,
+}
+
+struct KeptConnection {
+    connection: PoolConnection<Postgres>,
+    /// When it was taken from the pool.
+    since: Instant,
+    /// When its last statement ended.
+    used: Instant,
+}
+
+impl Kept {
+    fn connections(&self) -> std::sync::MutexGuard<'_, Vec<KeptConnection>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The connection used last, and when it was taken from the pool, if it was used within
+    /// `keep`; the others are then older still, and go back to the pool.
+    fn lend(&self) -> Option<(PoolConnection<Postgres>, Instant)> {
+        let last = self.connections().pop()?;
+        if last.used.elapsed() < self.keep {
+            return Some((last.connection, last.since));
+        }
+        let unused = std::mem::take(&mut *self.connections());
+        drop((last, unused));
+        None
+    }
+
+    /// Keeps `connection`, taken from the pool at `since`, which has just been used.
+    fn keep(&self, connection: PoolConnection<Postgres>, since: Instant) {
+        if !self.keep.is_zero() && since.elapsed() < KEEP_AT_MOST {
+            let used = Instant::now();
+            self.connections().push(KeptConnection {
+                connection,
+                since,
+                used,
+            });
+        }
+    }
+
+    /// When the connection unused longest was last used.
+    fn oldest_use(&self) -> Option<Instant> {
+        self.connections().first().map(|kept| kept.used)
+    }
+
+    /// Gives the connections unused for `keep` back to the pool.
+    fn give_back_unused(&self) {
+        let unused: Vec<_> = {
+            let mut connections = self.connections();
+            let keep = self.keep;
+            connections.extract_if(.., |kept| kept.used.elapsed() >= keep).collect()
+        };
+        drop(unused);
+    }
+}
+
+/// One task: takes what is waiting (waiting for the queue when nothing is), looks it up, answers.
+async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver<Lookup>>>, kept: Arc<Kept>) {
     let mut batch = Vec::with_capacity(BATCH);
-    // The connection kept from the last statement, and when that statement ended.
-    let mut kept: Option<(PoolConnection<Postgres>, Instant)> = None;
     loop {
-        let taken = match &kept {
-            Some((_, used)) => {
-                let wait = keep.saturating_sub(used.elapsed());
+        let taken = match kept.oldest_use() {
+            Some(used) => {
+                let wait = kept.keep.saturating_sub(used.elapsed());
                 match tokio::time::timeout(wait, take(&lookups, &mut batch)).await {
                     Ok(taken) => taken,
-                    // Nothing came: the connection goes back to the pool.
+                    // Nothing came for a kept connection: it goes back to the pool.
                     Err(_) => {
-                        kept = None;
+                        kept.give_back_unused();
                         continue;
                     }
                 }
@@ -113,16 +188,16 @@ async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver
         if batch.is_empty() {
             continue;
         }
-        let connection = match kept.take() {
-            Some((connection, _)) => Ok(connection),
-            None => pool.acquire().await.map_err(translate),
+        let connection = match kept.lend() {
+            Some(kept) => Ok(kept),
+            None => pool.acquire().await.map(|c| (c, Instant::now())).map_err(translate),
         };
         let found = match connection {
-            Ok(mut connection) => {
+            Ok((mut connection, since)) => {
                 let found = look_up(&mut connection, &batch).await;
                 // After a failure the connection goes back to the pool, which checks it.
-                if found.is_ok() && !keep.is_zero() {
-                    kept = Some((connection, Instant::now()));
+                if found.is_ok() {
+                    kept.keep(connection, since);
                 }
                 found
             }
@@ -192,58 +267,71 @@ async fn look_up(connection: &mut PgConnection, batch: &[Lookup]) -> Result<Vec<
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use sqlx::postgres::PgPoolOptions;
     use tenantdesk_domain::{CustomerId, PartnerId};
 
     use super::*;
     use crate::testing::TestDatabase;
     use crate::{PostgresStore, Store as _, StoreOptions};
 
-    fn anyone() -> (CustomerScope, UserId) {
-        let scope = CustomerScope {
-            partner: PartnerId::new(),
-            customer: CustomerId::new(),
-        };
-        (scope, UserId::new())
+    /// A migrated database, and a pool of `size` on it that counts the connections it takes back.
+    async fn counting_pool(database: &TestDatabase, size: u32) -> (PgPool, Arc<AtomicUsize>) {
+        let store = PostgresStore::open(&database.url, &StoreOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let given_back = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&given_back);
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .after_release(move |_, _| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async { Ok(true) })
+            })
+            .connect(&database.url)
+            .await
+            .unwrap();
+        (pool, given_back)
     }
 
-    /// Waits until `pool` has `idle` idle connections of `size` (its connections go back to it
-    /// in a task of its own), and says how long that took.
-    async fn until_idle(pool: &PgPool, idle: usize, size: u32) -> Duration {
+    /// Waits until `given_back` reaches `count` (the pool takes a connection back in a task of its
+    /// own), and says how long that took.
+    async fn until_given_back(given_back: &AtomicUsize, count: usize) -> Duration {
         let started = Instant::now();
-        while (pool.num_idle(), pool.size()) != (idle, size) {
+        while given_back.load(Ordering::SeqCst) < count {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
-                "{} idle of {}, not {idle} of {size}",
-                pool.num_idle(),
-                pool.size()
+                "{given_back:?} given back, not {count}"
             );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         started.elapsed()
     }
 
+    async fn look_up_anyone(lookups: &UserLookups) {
+        let scope = CustomerScope {
+            partner: PartnerId::new(),
+            customer: CustomerId::new(),
+        };
+        assert!(lookups.user(scope, UserId::new()).await.unwrap().is_none());
+    }
+
     #[tokio::test]
-    async fn a_task_keeps_its_connection_while_lookups_come_and_gives_it_back_after() {
+    async fn lookups_keep_one_connection_while_they_come_and_give_it_back_after() {
         let Some(database) = TestDatabase::create("lookups keep").await else {
             return;
         };
-        let options = StoreOptions {
-            pool_size: 3,
-            ..StoreOptions::default()
-        };
-        let store = PostgresStore::open(&database.url, &options).await.unwrap();
-        store.migrate().await.unwrap();
-        let (scope, id) = anyone();
-        assert!(store.lookups.user(scope, id).await.unwrap().is_none());
-        let size = store.pool().size();
-        // One connection is kept by the task that answered; the others are back in the pool.
-        until_idle(store.pool(), size as usize - 1, size).await;
-        let looked_up = Instant::now();
-        for _ in 0..3 {
-            assert!(store.lookups.user(scope, id).await.unwrap().is_none());
+        let (pool, given_back) = counting_pool(&database, 3).await;
+        let lookups = UserLookups::start(pool.clone(), TASKS);
+        for _ in 0..10 {
+            look_up_anyone(&lookups).await;
         }
-        assert_eq!(store.pool().size(), size, "no connection was borrowed");
-        until_idle(store.pool(), size as usize, size).await;
+        let looked_up = Instant::now();
+        // Both tasks answered, on the one connection kept, which the pool never took back.
+        assert_eq!((pool.size(), given_back.load(Ordering::SeqCst)), (1, 0));
+        until_given_back(&given_back, 1).await;
         assert!(
             looked_up.elapsed() >= KEEP,
             "given back after {:?}",
@@ -251,14 +339,11 @@ mod tests {
         );
 
         // A pool with no connection to spare for the tasks lends one for each statement.
-        let options = StoreOptions {
-            pool_size: 2,
-            ..StoreOptions::default()
-        };
-        let store = PostgresStore::open(&database.url, &options).await.unwrap();
-        assert!(store.lookups.user(scope, id).await.unwrap().is_none());
-        let size = store.pool().size();
-        let waited = until_idle(store.pool(), size as usize, size).await;
+        let (pool, given_back) = counting_pool(&database, TASKS as u32).await;
+        let lookups = UserLookups::start(pool, TASKS);
+        look_up_anyone(&lookups).await;
+        look_up_anyone(&lookups).await;
+        let waited = until_given_back(&given_back, 2).await;
         assert!(waited < KEEP, "given back after {waited:?}");
     }
 
@@ -267,21 +352,20 @@ mod tests {
         let Some(database) = TestDatabase::create("lookups ended").await else {
             return;
         };
-        let store = PostgresStore::open(&database.url, &StoreOptions::default())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let (scope, id) = anyone();
-        assert!(store.lookups.user(scope, id).await.unwrap().is_none());
+        let (pool, given_back) = counting_pool(&database, 3).await;
+        let lookups = UserLookups::keeping(pool.clone(), TASKS, Duration::from_secs(60));
+        look_up_anyone(&lookups).await;
+        assert_eq!((pool.size(), given_back.load(Ordering::SeqCst)), (1, 0), "kept");
 
-        // End every connection of the store, the kept one included.
+        // End every connection to the database but this one, the kept one included.
         let mut admin = <PgConnection as sqlx::Connection>::connect(&database.url)
             .await
             .unwrap();
-        let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        )
+        let others = "FROM pg_stat_activity WHERE datname = current_database() \
+                      AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
+        let ended: Vec<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_terminate_backend(pid) {others}"
+        )))
         .fetch_all(&mut admin)
         .await
         .unwrap();
@@ -289,13 +373,10 @@ mod tests {
         // pg_terminate_backend only signals: wait until they are gone.
         let started = Instant::now();
         loop {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            )
-            .fetch_one(&mut admin)
-            .await
-            .unwrap();
+            let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) {others}")))
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
             if left == 0 {
                 break;
             }
@@ -303,10 +384,15 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
 
-        // The statement on the ended connection fails; each lookup is then asked on a connection
-        // the pool checked, and answered.
+        // The statement on the ended connection fails; the connection goes back to the pool, and
+        // the lookup is asked again on a connection of the pool's (given back in turn), and answered.
+        look_up_anyone(&lookups).await;
+        until_given_back(&given_back, 2).await;
+        // The next ones are answered on a connection kept anew.
         for _ in 0..3 {
-            assert!(store.lookups.user(scope, id).await.unwrap().is_none());
+            look_up_anyone(&lookups).await;
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(given_back.load(Ordering::SeqCst), 2);
     }
 }
