@@ -91,13 +91,16 @@ pub struct Clock;
 impl FormatTime for Clock {
     fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
         thread_local! {
-            static SECOND: RefCell<Second> = RefCell::new(Second::default());
+            static SECOND: RefCell<Second> = const { RefCell::new(Second::NONE) };
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         // A line logged while the thread ends, after its cache is gone, is written without it.
         SECOND
             .try_with(|second| write_time(now, &mut second.borrow_mut(), w))
-            .unwrap_or_else(|_| write_time(now, &mut Second::default(), w))
+            .unwrap_or_else(|_| {
+                let mut second = Second::NONE;
+                write_time(now, &mut second, w)
+            })
     }
 }
 
@@ -108,14 +111,12 @@ struct Second {
     text: String,
 }
 
-impl Default for Second {
+impl Second {
     /// None yet.
-    fn default() -> Self {
-        Self {
-            at: u64::MAX,
-            text: String::new(),
-        }
-    }
+    const NONE: Self = Self {
+        at: u64::MAX,
+        text: String::new(),
+    };
 }
 
 /// Writes the time `since_epoch`, writing out `second`'s text anew if it is of another second.
@@ -404,7 +405,7 @@ mod tests {
 
     #[test]
     fn times_are_written_as_rfc_3339_to_the_microsecond() {
-        let mut second = Second::default();
+        let mut second = Second::NONE;
         // A leap day, the turn of a year and of a second, the epoch, and now.
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         let times = [
