@@ -193,7 +193,7 @@ async fn answer_lookups(pool: PgPool, lookups: Arc<Mutex<mpsc::UnboundedReceiver
             continue;
         }
         let connection = match kept.lend() {
-            Some(kept) => Ok(kept),
+            Some(lent) => Ok(lent),
             None => pool.acquire().await.map(|c| (c, Instant::now())).map_err(translate),
         };
         let found = match connection {
