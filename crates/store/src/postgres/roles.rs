@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tenantdesk_domain::{DirectoryRoleId, User, UserId};
 use uuid::Uuid;
 
-use super::{PostgresStore, PostgresTx, translate, user_from_row};
+use super::{PostgresStore, PostgresTx, translate, users_from_rows};
 use crate::{CustomerScope, Result, RoleReads, RoleWrites};
 
 #[async_trait]
@@ -64,7 +64,7 @@ impl RoleReads for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
-        rows.iter().map(user_from_row).collect()
+        users_from_rows(&rows)
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
-use super::{PostgresStore, PostgresTx, get, translate, user_from_row};
+use super::{PostgresStore, PostgresTx, get, translate, user_from_row, users_from_rows};
 use crate::{CustomerScope, Result, SortField, UserQuery, UserReads, UserWrites};
 
 /// Whether [`user_in_scope`] locks the row it reads.
@@ -122,7 +122,7 @@ impl UserReads for PostgresStore {
         }
         q = q.bind(search);
         let rows = q.fetch_all(&self.pool).await.map_err(translate)?;
-        rows.iter().map(user_from_row).collect()
+        users_from_rows(&rows)
     }
 
     async fn count_deleted_since(&self, scope: CustomerScope, since: DateTime<Utc>) -> Result<u64> {
