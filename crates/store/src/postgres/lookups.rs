@@ -26,7 +26,7 @@ use tenantdesk_domain::{User, UserId};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::users::{Lock, user_in_scope};
-use super::{get, translate, user_from_row};
+use super::{check_user_columns, decode_user, get, translate};
 use crate::{CustomerScope, Result, StoreError};
 
 /// At most this many lookups go in one statement.
@@ -255,15 +255,18 @@ async fn look_up(connection: &mut PgConnection, batch: &[Lookup]) -> Result<Vec<
     .fetch_all(connection)
     .await
     .map_err(translate)?;
+    if let Some(first) = rows.first() {
+        check_user_columns(first)?;
+    }
     let mut found: Vec<Result<Option<User>>> = batch.iter().map(|_| Ok(None)).collect();
     for row in &rows {
-        // After the user's columns, which user_from_row reads by position.
+        // After the user's columns, which decode_user reads by position.
         let n: i64 = get(row, "n")?;
         let slot = usize::try_from(n - 1)
             .ok()
             .and_then(|i| found.get_mut(i))
             .ok_or_else(|| StoreError::Corrupt(format!("lookup {n} of {}", batch.len())))?;
-        *slot = user_from_row(row).map(Some);
+        *slot = decode_user(row).map(Some);
     }
     Ok(found)
 }
