@@ -361,4 +361,65 @@ mod tests {
             .unwrap();
         assert!(users_from_rows(&short).is_err());
     }
+
+    /// A stored user whose values break the domain's rules (written by hand, or by another
+    /// program) is reported as corrupt, read alone or in a page, not served.
+    #[tokio::test]
+    async fn a_stored_user_that_breaks_the_rules_is_corrupt_not_served() {
+        use crate::{CustomerScope, SortField, UserQuery, UserReads as _};
+        use tenantdesk_domain::PartnerId;
+        let Some(database) = TestDatabase::create("corrupt user").await else {
+            return;
+        };
+        let store = PostgresStore::open(&database.url, &StoreOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let scope = CustomerScope {
+            partner: PartnerId::new(),
+            customer: CustomerId::new(),
+        };
+        let id = UserId::new();
+        let mut connection = store.pool().acquire().await.unwrap();
+        // Without the customer the user's foreign key names: only the user's row matters here.
+        sqlx::query("SET session_replication_role = replica")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, display_name, usage_location, \
+             state, force_change_password, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'ana at contoso.com', 'ana at contoso.com', 'Ana', 'US', 'active', false, \
+             '$argon2id$x', now(), now())",
+        )
+        .bind(scope.customer.as_uuid())
+        .bind(id.as_uuid())
+        .bind(scope.partner.as_uuid())
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+        sqlx::query("RESET session_replication_role")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        drop(connection);
+        let alone = store.user(scope, id).await;
+        assert!(
+            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{alone:?}"
+        );
+        let query = UserQuery {
+            state: UserState::Active,
+            sort: SortField::UserPrincipalName,
+            descending: false,
+            after: None,
+            limit: 10,
+            search: None,
+        };
+        let page = store.users(scope, &query).await;
+        assert!(
+            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{page:?}"
+        );
+    }
 }

@@ -297,6 +297,59 @@ mod tests {
         }
     }
 
+    /// A stored user whose values break the domain's rules (written by hand, or by another
+    /// program) is reported as corrupt, read alone or in a page, not served.
+    #[tokio::test]
+    async fn a_stored_user_that_breaks_the_rules_is_corrupt_not_served() {
+        use crate::{CustomerScope, SortField, UserQuery, UserReads as _};
+        use tenantdesk_domain::PartnerId;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.db");
+        let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let scope = CustomerScope {
+            partner: PartnerId::new(),
+            customer: CustomerId::new(),
+        };
+        let id = UserId::new();
+        let by_hand = rusqlite::Connection::open(&path).unwrap();
+        // Without the customer the user's foreign key names: only the user's row matters here.
+        by_hand.pragma_update(None, "foreign_keys", false).unwrap();
+        by_hand
+            .execute(
+                "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, display_name, usage_location, \
+                 state, force_change_password, password_hash, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, 'ana at contoso.com', 'ana at contoso.com', 'Ana', 'US', 'active', 0, \
+                 '$argon2id$x', 0, 0)",
+                rusqlite::params![
+                    scope.customer.as_uuid().to_string(),
+                    id.as_uuid().to_string(),
+                    scope.partner.as_uuid().to_string()
+                ],
+            )
+            .unwrap();
+        let alone = store.user(scope, id).await;
+        assert!(
+            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{alone:?}"
+        );
+        let query = UserQuery {
+            state: UserState::Active,
+            sort: SortField::UserPrincipalName,
+            descending: false,
+            after: None,
+            limit: 10,
+            search: None,
+        };
+        let page = store.users(scope, &query).await;
+        assert!(
+            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{page:?}"
+        );
+    }
+
     /// A read that would wait for a lock is not run in place (where it must not wait) but on a
     /// reader thread, which waits for the lock and then answers.
     #[tokio::test]
