@@ -377,6 +377,29 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Checks that `store` reports the user `id` of `scope`, whose UPN breaks the domain's rules,
+    /// as corrupt, read alone and in a page: each store's tests write such a row by hand.
+    pub(crate) async fn assert_served_as_corrupt(store: &dyn UserReads, scope: CustomerScope, id: UserId) {
+        let alone = store.user(scope, id).await;
+        assert!(
+            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{alone:?}"
+        );
+        let query = UserQuery {
+            state: tenantdesk_domain::UserState::Active,
+            sort: SortField::UserPrincipalName,
+            descending: false,
+            after: None,
+            limit: 10,
+            search: None,
+        };
+        let page = store.users(scope, &query).await;
+        assert!(
+            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            "{page:?}"
+        );
+    }
+
     #[test]
     fn urls_lose_their_password() {
         assert_eq!(

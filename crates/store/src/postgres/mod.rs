@@ -366,7 +366,7 @@ mod tests {
     /// program) is reported as corrupt, read alone or in a page, not served.
     #[tokio::test]
     async fn a_stored_user_that_breaks_the_rules_is_corrupt_not_served() {
-        use crate::{CustomerScope, SortField, UserQuery, UserReads as _};
+        use crate::CustomerScope;
         use tenantdesk_domain::PartnerId;
         let Some(database) = TestDatabase::create("corrupt user").await else {
             return;
@@ -403,23 +403,6 @@ mod tests {
             .await
             .unwrap();
         drop(connection);
-        let alone = store.user(scope, id).await;
-        assert!(
-            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
-            "{alone:?}"
-        );
-        let query = UserQuery {
-            state: UserState::Active,
-            sort: SortField::UserPrincipalName,
-            descending: false,
-            after: None,
-            limit: 10,
-            search: None,
-        };
-        let page = store.users(scope, &query).await;
-        assert!(
-            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
-            "{page:?}"
-        );
+        crate::tests::assert_served_as_corrupt(&store, scope, id).await;
     }
 }

@@ -301,7 +301,7 @@ mod tests {
     /// program) is reported as corrupt, read alone or in a page, not served.
     #[tokio::test]
     async fn a_stored_user_that_breaks_the_rules_is_corrupt_not_served() {
-        use crate::{CustomerScope, SortField, UserQuery, UserReads as _};
+        use crate::CustomerScope;
         use tenantdesk_domain::PartnerId;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.db");
@@ -330,24 +330,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        let alone = store.user(scope, id).await;
-        assert!(
-            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
-            "{alone:?}"
-        );
-        let query = UserQuery {
-            state: UserState::Active,
-            sort: SortField::UserPrincipalName,
-            descending: false,
-            after: None,
-            limit: 10,
-            search: None,
-        };
-        let page = store.users(scope, &query).await;
-        assert!(
-            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
-            "{page:?}"
-        );
+        crate::tests::assert_served_as_corrupt(&store, scope, id).await;
     }
 
     /// A read that would wait for a lock is not run in place (where it must not wait) but on a
