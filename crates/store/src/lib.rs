@@ -377,12 +377,12 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Checks that `store` reports the user `id` of `scope`, whose UPN breaks the domain's rules,
-    /// as corrupt, read alone and in a page: each store's tests write such a row by hand.
-    pub(crate) async fn assert_served_as_corrupt(store: &dyn UserReads, scope: CustomerScope, id: UserId) {
+    /// Checks that `store` reports the user `id` of `scope`, whose row each store's tests wrote
+    /// by hand against the rules, as corrupt (for `why`), read alone and in a page.
+    pub(crate) async fn assert_reported_as_corrupt(store: &dyn UserReads, scope: CustomerScope, id: UserId, why: &str) {
         let alone = store.user(scope, id).await;
         assert!(
-            matches!(&alone, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            matches!(&alone, Err(StoreError::Corrupt(reason)) if reason.starts_with(why)),
             "{alone:?}"
         );
         let query = UserQuery {
@@ -395,7 +395,7 @@ mod tests {
         };
         let page = store.users(scope, &query).await;
         assert!(
-            matches!(&page, Err(StoreError::Corrupt(why)) if why.starts_with("upn")),
+            matches!(&page, Err(StoreError::Corrupt(reason)) if reason.starts_with(why)),
             "{page:?}"
         );
     }

@@ -237,7 +237,8 @@ async fn take(lookups: &Mutex<mpsc::UnboundedReceiver<Lookup>>, batch: &mut Vec<
 }
 
 /// The users of `batch`, in its order, in one statement; a row that cannot be read fails its own
-/// lookup only.
+/// lookup only, and columns of other types than a user's fail the statement (each lookup is then
+/// asked alone, and fails alike).
 async fn look_up(connection: &mut PgConnection, batch: &[Lookup]) -> Result<Vec<Result<Option<User>>>> {
     let (partners, customers, ids): (Vec<_>, Vec<_>, Vec<_>) = batch
         .iter()

@@ -315,8 +315,22 @@ mod tests {
         };
         let id = UserId::new();
         let by_hand = rusqlite::Connection::open(&path).unwrap();
-        // Without the customer the user's foreign key names: only the user's row matters here.
-        by_hand.pragma_update(None, "foreign_keys", false).unwrap();
+        by_hand
+            .execute(
+                "INSERT INTO partners (id, name, created_at) VALUES (?1, 'Contoso', 0)",
+                [scope.partner.as_uuid().to_string()],
+            )
+            .unwrap();
+        by_hand
+            .execute(
+                "INSERT INTO customers (id, partner_id, company_name, provider_instance_id, created_at) \
+                 VALUES (?1, ?2, 'Fabrikam', ?1, 0)",
+                [
+                    scope.customer.as_uuid().to_string(),
+                    scope.partner.as_uuid().to_string(),
+                ],
+            )
+            .unwrap();
         by_hand
             .execute(
                 "INSERT INTO users (customer_id, id, partner_id, upn, upn_lower, display_name, usage_location, \
@@ -330,7 +344,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        crate::tests::assert_served_as_corrupt(&store, scope, id).await;
+        crate::tests::assert_reported_as_corrupt(&store, scope, id, "upn").await;
     }
 
     /// A read that would wait for a lock is not run in place (where it must not wait) but on a
