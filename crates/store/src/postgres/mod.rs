@@ -159,11 +159,12 @@ fn decode_user(row: &PgRow) -> Result<User> {
 /// PostgreSQL's epoch, 2000-01-01T00:00:00Z, in microseconds since the Unix epoch.
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
-/// The time in `column` of `row`, checked to be a `timestamptz`, or `None` for NULL. In the binary format (any prepared
-/// statement's), it is read as the microseconds since PostgreSQL's epoch it is: sqlx's decoding
-/// builds that epoch and adds them to it for each value, a quarter of a page's decoding. A time
-/// past what a [`DateTime`] holds (`infinity`, year 270,000) is corrupt, where sqlx's would panic;
-/// the text format, which no statement of the store's is read in, is sqlx's to read.
+/// The time in `column` of `row`, checked to be a `timestamptz`, or `None` for NULL. In the binary
+/// format (any prepared statement's), it is read as the microseconds since PostgreSQL's epoch it
+/// is: sqlx's decoding builds that epoch and adds them to it for each value, a quarter of a page's
+/// decoding. A time past what a [`DateTime`] holds (`infinity`, year 270,000) is corrupt, where
+/// sqlx's would panic; the text format, which no statement of the store's is read in, is sqlx's to
+/// read.
 fn timestamp(row: &PgRow, column: usize) -> Result<Option<DateTime<Utc>>> {
     let value = row.try_get_raw(column).map_err(translate)?;
     if value.is_null() {
