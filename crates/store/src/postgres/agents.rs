@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use tenantdesk_domain::{AgentAccount, PartnerId, UserPrincipalName};
 use uuid::Uuid;
 
-use super::{PostgresStore, PostgresTx, corrupt, get, translate};
+use super::{PostgresStore, PostgresTx, corrupt, get, time, timestamp, translate};
 use crate::{AgentReads, AgentWrites, Result, SignInFailures, StoredSession};
 
 macro_rules! agent_columns {
@@ -22,16 +22,16 @@ fn agent_from_row(row: &PgRow) -> Result<AgentAccount> {
         upn: UserPrincipalName::parse(&get::<String>(row, "upn")?).map_err(corrupt("agent upn"))?,
         role: get::<String>(row, "role")?.parse().map_err(corrupt("agent role"))?,
         must_change_password: get(row, "must_change_password")?,
-        created_at: get(row, "created_at")?,
-        password_changed_at: get(row, "password_changed_at")?,
+        created_at: time(row, "created_at")?,
+        password_changed_at: time(row, "password_changed_at")?,
     })
 }
 
 fn failures_from_row(row: &PgRow) -> Result<SignInFailures> {
     Ok(SignInFailures {
         failures: u32::try_from(get::<i32>(row, "failures")?).map_err(corrupt("failures"))?,
-        last_failure_at: get(row, "last_failure_at")?,
-        locked_until: get(row, "locked_until")?,
+        last_failure_at: time(row, "last_failure_at")?,
+        locked_until: timestamp(row, "locked_until")?,
     })
 }
 
@@ -84,8 +84,8 @@ impl AgentReads for PostgresStore {
         let Some(row) = row else { return Ok(None) };
         Ok(Some(StoredSession {
             agent: agent_from_row(&row)?,
-            created_at: get(&row, "session_created_at")?,
-            last_seen_at: get(&row, "last_seen_at")?,
+            created_at: time(&row, "session_created_at")?,
+            last_seen_at: time(&row, "last_seen_at")?,
         }))
     }
 

@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use tenantdesk_domain::{AuditRecord, CustomerId, Operation, Outcome, PartnerId};
 use uuid::Uuid;
 
-use super::{PostgresStore, PostgresTx, get, translate};
+use super::{PostgresStore, PostgresTx, get, time, translate};
 use crate::{AuditQuery, AuditReads, AuditWrites, Result, StoreError};
 
 fn audit_from_row(partner: PartnerId, row: &PgRow) -> Result<AuditRecord> {
@@ -14,7 +14,7 @@ fn audit_from_row(partner: PartnerId, row: &PgRow) -> Result<AuditRecord> {
     let outcome: String = get(row, "outcome")?;
     Ok(AuditRecord {
         id: get(row, "id")?,
-        at: get(row, "at")?,
+        at: time(row, "at")?,
         partner,
         actor: get(row, "actor")?,
         customer: get::<Option<Uuid>>(row, "customer_id")?.map(CustomerId::from_uuid),

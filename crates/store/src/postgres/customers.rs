@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use tenantdesk_domain::{CompanyName, Customer, CustomerId, DomainName, PartnerId, ProviderInstanceId};
 
-use super::{PostgresStore, PostgresTx, corrupt, get, translate};
+use super::{PostgresStore, PostgresTx, corrupt, get, time, translate};
 use crate::{CustomerReads, CustomerWrites, Result};
 
 /// Folds rows of `customers JOIN customer_domains`, ordered by customer then position.
@@ -22,7 +22,7 @@ fn customers_from_rows(rows: &[PgRow]) -> Result<Vec<Customer>> {
                     .map_err(corrupt("company name"))?,
                 domains: vec![domain],
                 provider_instance: ProviderInstanceId::from_uuid(get(row, "provider_instance_id")?),
-                created_at: get(row, "created_at")?,
+                created_at: time(row, "created_at")?,
             }),
         }
     }

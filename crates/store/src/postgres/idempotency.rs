@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::PartnerId;
 
-use super::{PostgresStore, PostgresTx, corrupt, get, translate};
+use super::{PostgresStore, PostgresTx, corrupt, get, time, translate};
 use crate::{IdempotencyKey, IdempotencyReads, IdempotencyWrites, Result, StoredResponse};
 
 #[async_trait]
@@ -33,7 +33,7 @@ impl IdempotencyReads for PostgresStore {
             key: key.clone(),
             status: u16::try_from(status).map_err(corrupt("status"))?,
             body: get(&row, "body")?,
-            created_at: get(&row, "created_at")?,
+            created_at: time(&row, "created_at")?,
         }))
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow, PgTypeInfo, PgValueFormat};
-use sqlx::{Column as _, PgPool, Postgres, Row, Transaction, Type, TypeInfo as _, ValueRef as _};
+use sqlx::{Column as _, ColumnIndex, PgPool, Postgres, Row, Transaction, Type, TypeInfo as _, ValueRef as _};
 use tenantdesk_domain::{
     CustomerId, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
@@ -136,9 +136,6 @@ fn decode_user(row: &PgRow) -> Result<User> {
         let value: Option<&str> = row.try_get_unchecked(column).map_err(translate)?;
         value.map_or(Ok(None), |v| PersonName::parse(v).map_err(corrupt("name")))
     };
-    let time = |column: usize| {
-        timestamp(row, column)?.ok_or_else(|| StoreError::Corrupt(format!("column {column}, a time, is NULL")))
-    };
     let state = at(7)?;
     Ok(User {
         customer: CustomerId::from_uuid(row.try_get_unchecked(0).map_err(translate)?),
@@ -151,24 +148,32 @@ fn decode_user(row: &PgRow) -> Result<User> {
         state: UserState::parse(state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
         soft_deleted_at: timestamp(row, 8)?,
         force_change_password: row.try_get_unchecked(9).map_err(translate)?,
-        created_at: time(10)?,
-        updated_at: time(11)?,
+        created_at: time(row, 10)?,
+        updated_at: time(row, 11)?,
     })
 }
 
 /// PostgreSQL's epoch, 2000-01-01T00:00:00Z, in microseconds since the Unix epoch.
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
-/// The time in `column` of `row`, checked to be a `timestamptz`, or `None` for NULL. In the binary
-/// format (any prepared statement's), it is read as the microseconds since PostgreSQL's epoch it
-/// is: sqlx's decoding builds that epoch and adds them to it for each value, a quarter of a page's
-/// decoding. A time past what a [`DateTime`] holds (`infinity`, year 270,000) is corrupt, where
-/// sqlx's would panic; the text format, which no statement of the store's is read in, is sqlx's to
-/// read.
-fn timestamp(row: &PgRow, column: usize) -> Result<Option<DateTime<Utc>>> {
+/// The time in `column` of `row` (a position or a name), or `None` for NULL; every time the store
+/// reads goes through here. In the binary format (any prepared statement's), it is read as the
+/// microseconds since PostgreSQL's epoch it is: sqlx's decoding builds that epoch and adds them to
+/// it for each value, a quarter of a page's decoding. A time past what a [`DateTime`] holds
+/// (`infinity`, year 270,000), which sqlx's decoding answers with a panic, and a column of another
+/// type than `timestamptz`, are corrupt; the text format, which no statement of the store's is read
+/// in, is sqlx's to read.
+fn timestamp<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, column: I) -> Result<Option<DateTime<Utc>>> {
     let value = row.try_get_raw(column).map_err(translate)?;
     if value.is_null() {
         return Ok(None);
+    }
+    let kind = value.type_info();
+    if !<DateTime<Utc> as Type<Postgres>>::compatible(&kind) {
+        return Err(StoreError::Corrupt(format!(
+            "column {column:?} is of type {}",
+            kind.name()
+        )));
     }
     if value.format() == PgValueFormat::Text {
         return row.try_get_unchecked(column).map_err(translate);
@@ -184,6 +189,11 @@ fn timestamp(row: &PgRow, column: usize) -> Result<Option<DateTime<Utc>>> {
         .and_then(DateTime::from_timestamp_micros)
         .map(Some)
         .ok_or_else(|| StoreError::Corrupt(format!("time {micros} µs after 2000 out of range")))
+}
+
+/// The time in `column` of `row`, which may not be NULL.
+fn time<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, column: I) -> Result<DateTime<Utc>> {
+    timestamp(row, column)?.ok_or_else(|| StoreError::Corrupt(format!("column {column:?}, a time, is NULL")))
 }
 
 // One file per feature, each implementing its `…Reads` trait on the store and its `…Writes`
@@ -325,6 +335,36 @@ mod tests {
                 "{past}"
             );
         }
+        let other = sqlx::query("SELECT now()::timestamp AS at")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(
+            matches!(timestamp(&other, "at"), Err(StoreError::Corrupt(why)) if why.contains("is of type TIMESTAMP")),
+            "a time without its time zone"
+        );
+        assert!(matches!(time(&null, 0), Err(StoreError::Corrupt(why)) if why.contains("is NULL")));
+    }
+
+    /// Every time the store reads goes through [`timestamp`]: a partner's, here, past what a date
+    /// holds is reported as corrupt, where sqlx's decoding would panic.
+    #[tokio::test]
+    async fn a_partner_created_at_infinity_is_corrupt() {
+        use crate::PartnerReads as _;
+        let Some(database) = TestDatabase::create("partner time").await else {
+            return;
+        };
+        let (store, scope, _) = store_with_user(&database, "ana@contoso.com").await;
+        sqlx::query("UPDATE partners SET created_at = 'infinity' WHERE id = $1")
+            .bind(scope.partner.as_uuid())
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let partner = store.partner(scope.partner).await;
+        assert!(
+            matches!(&partner, Err(StoreError::Corrupt(why)) if why.contains("out of range")),
+            "{partner:?}"
+        );
     }
 
     #[tokio::test]

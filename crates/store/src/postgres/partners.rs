@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use tenantdesk_domain::{CompanyName, Partner, PartnerId, PortalDomain};
 
-use super::{PostgresStore, PostgresTx, corrupt, get, translate};
+use super::{PostgresStore, PostgresTx, corrupt, get, time, translate};
 use crate::{PartnerReads, PartnerWrites, Result};
 
 #[async_trait]
@@ -23,7 +23,7 @@ impl PartnerReads for PostgresStore {
                 .map(|p| PortalDomain::parse(&p))
                 .transpose()
                 .map_err(corrupt("portal"))?,
-            created_at: get(&row, "created_at")?,
+            created_at: time(&row, "created_at")?,
         }))
     }
 }
