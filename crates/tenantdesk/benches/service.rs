@@ -5,9 +5,9 @@
 //! default `postgres://postgres@127.0.0.1:5432/postgres`, and dropped at the end), and, as
 //! baselines, a bare axum handler answering a fixed JSON body (this bench re-run as a child
 //! process; on `/page` it answers a copy of a real page of 100 users, the most any server could
-//! do with a page's bytes; on `/sqlite-page` it reads that page from the SQLite database and
-//! writes it with no other work, the most a list read from SQLite could reach) and the Argon2id
-//! ceiling (every core hashing at the service's cost).
+//! do with a page's bytes; on `/sqlite-page` and `/postgres-page` it reads that page from the
+//! SQLite or the PostgreSQL database and writes it with no other work, the most a list read from
+//! that store could reach) and the Argon2id ceiling (every core hashing at the service's cost).
 //! The load is generated in this process: one thread, keep-alive HTTP/1.1 connections through
 //! hyper's client.
 //!
@@ -54,6 +54,13 @@ const BARE_PAGE_SUBJECT: &str = "bare axum, a fixed page";
 const BARE_SQLITE: &str = "TENANTDESK_BENCH_BARE_SQLITE";
 /// The subject of the bare handler's answers of a page read from SQLite.
 const BARE_SQLITE_SUBJECT: &str = "bare axum, a page read from SQLite";
+/// Where the bare handler reads its PostgreSQL page, if PostgreSQL is measured: the database's
+/// URL, the partner and the customer.
+const BARE_POSTGRES: &str = "TENANTDESK_BENCH_BARE_POSTGRES";
+/// The subject of the bare handler's answers of a page read from PostgreSQL.
+const BARE_POSTGRES_SUBJECT: &str = "bare axum, a page read from PostgreSQL";
+/// Connections of the bare handler's PostgreSQL pool: as many as the server's (`--db-pool-size`).
+const BARE_POSTGRES_CONNECTIONS: u32 = 10;
 /// Users seeded into the listed customer.
 const SEEDED: usize = 100_000;
 /// Connections of the read loads (as wrk's `-c 32` in the issue).
@@ -77,14 +84,22 @@ fn main() {
 }
 
 /// The bare axum baseline: every request answered with the same JSON body (a user's), on `/page`
-/// with the bytes of the file `BARE_PAGE` names (a page of users), and on `/sqlite-page` with the
-/// page read from the SQLite database `BARE_SQLITE` names; on a runtime like the service's (one
-/// worker per core).
+/// with the bytes of the file `BARE_PAGE` names (a page of users), on `/sqlite-page` with the
+/// page read from the SQLite database `BARE_SQLITE` names, and on `/postgres-page` with the page
+/// read from the PostgreSQL database `BARE_POSTGRES` names, if it names one; on a runtime like the
+/// service's (one worker per core).
 fn bare_axum() {
     let page: &'static [u8] = std::fs::read(std::env::var_os(BARE_PAGE).unwrap()).unwrap().leak();
     let sqlite: &'static str = std::env::var(BARE_SQLITE).unwrap().leak();
     let mut sqlite = sqlite.split('\n');
     let (path, partner, customer) = (sqlite.next().unwrap(), sqlite.next().unwrap(), sqlite.next().unwrap());
+    let postgres = std::env::var(BARE_POSTGRES).ok().map(|postgres| {
+        let mut postgres = postgres.split('\n').map(str::to_owned);
+        let url = postgres.next().unwrap();
+        let partner: uuid::Uuid = postgres.next().unwrap().parse().unwrap();
+        let customer: uuid::Uuid = postgres.next().unwrap().parse().unwrap();
+        (url, partner, customer)
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -97,7 +112,25 @@ fn bare_axum() {
             .route(
                 "/sqlite-page",
                 axum::routing::get(move || async move { (json(), sqlite_page(path.as_ref(), partner, customer)) }),
-            )
+            );
+        let app = match postgres {
+            None => app,
+            Some((url, partner, customer)) => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(BARE_POSTGRES_CONNECTIONS)
+                    .connect(&url)
+                    .await
+                    .unwrap();
+                app.route(
+                    "/postgres-page",
+                    axum::routing::get(move || {
+                        let pool = pool.clone();
+                        async move { (json(), postgres_page(&pool, partner, customer).await) }
+                    }),
+                )
+            }
+        };
+        let app = app
             .fallback(move || async move { (json(), body) });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("listening on http://{}", listener.local_addr().unwrap());
@@ -123,47 +156,140 @@ fn sqlite_page(path: &std::path::Path, partner: &str, customer: &str) -> Vec<u8>
         });
         let mut statement = db.prepare_cached(SQL).unwrap();
         let mut rows = statement.query((customer, partner)).unwrap();
-        let mut page = Vec::with_capacity(64 * 1024);
-        page.extend_from_slice(br#"{"totalCount":100,"items":["#);
-        for n in 0..100 {
+        let mut page = PageWriter::new();
+        for _ in 0..100 {
             let Some(row) = rows.next().unwrap() else { break };
             let text = |i| row.get_ref(i).unwrap().as_bytes().unwrap();
-            let optional = |page: &mut Vec<u8>, i| match row.get_ref(i).unwrap().as_bytes_or_null().unwrap() {
-                Some(value) => {
-                    page.push(b'"');
-                    page.extend_from_slice(value);
-                    page.push(b'"');
-                }
-                None => page.extend_from_slice(b"null"),
-            };
-            if n > 0 {
-                page.push(b',');
-            }
-            for (key, column) in [("{\"id\":\"", 1), ("\",\"userPrincipalName\":\"", 2)] {
-                page.extend_from_slice(key.as_bytes());
-                page.extend_from_slice(text(column));
-            }
-            page.extend_from_slice(br#"","firstName":"#);
-            optional(&mut page, 3);
-            page.extend_from_slice(br#","lastName":"#);
-            optional(&mut page, 4);
-            for (key, column) in [
-                (",\"displayName\":\"", 5),
-                ("\",\"usageLocation\":\"", 6),
-                ("\",\"lastDirectorySyncTime\":null,\"userDomainType\":\"none\",\"state\":\"", 7),
-                ("\",\"softDeletionTime\":null,\"links\":{\"self\":{\"uri\":\"/customers/", 0),
-                ("/users/", 1),
-            ] {
-                page.extend_from_slice(key.as_bytes());
-                page.extend_from_slice(text(column));
-            }
-            page.extend_from_slice(br#"","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#);
+            let optional = |i| row.get_ref(i).unwrap().as_bytes_or_null().unwrap();
+            page.user(&PageUser {
+                customer: text(0),
+                id: text(1),
+                upn: text(2),
+                first_name: optional(3),
+                last_name: optional(4),
+                display_name: text(5),
+                usage_location: text(6),
+                state: text(7),
+            });
         }
-        // The 101st row tells there is a next page; then the rest of a page's shape.
+        // The 101st row tells there is a next page.
         let _ = rows.next().unwrap();
-        page.extend_from_slice(br#"],"continuationToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","links":{"self":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100","method":"GET","headers":[]},"next":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100&seekOperation=Next","method":"GET","headers":[{"key":"MS-ContinuationToken","value":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}},"attributes":{"objectType":"Collection"}}"#);
-        page
+        page.finish()
     })
+}
+
+/// `/postgres-page`: what `/sqlite-page` is, from the PostgreSQL bench database, through sqlx (the
+/// server's driver) on a pool as large as the server's, the statement prepared once per
+/// connection: the most a list read from PostgreSQL can reach.
+async fn postgres_page(pool: &sqlx::PgPool, partner: uuid::Uuid, customer: uuid::Uuid) -> Vec<u8> {
+    use sqlx::Row as _;
+    const SQL: &str = "SELECT customer_id, id, upn, first_name, last_name, display_name, usage_location, state \
+         FROM users WHERE customer_id = $1 AND partner_id = $2 AND state = 'active' \
+         ORDER BY upn_lower, id LIMIT 101";
+    let rows = sqlx::query(SQL)
+        .bind(customer)
+        .bind(partner)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let mut page = PageWriter::new();
+    let (mut customer, mut id) = ([0; 36], [0; 36]);
+    for row in rows.iter().take(100) {
+        let text = |i| row.try_get::<&str, _>(i).unwrap().as_bytes();
+        let optional = |i| row.try_get::<Option<&str>, _>(i).unwrap().map(str::as_bytes);
+        let uuid = |i, buffer: &mut [u8; 36]| -> usize {
+            row.try_get::<uuid::Uuid, _>(i)
+                .unwrap()
+                .hyphenated()
+                .encode_lower(buffer)
+                .len()
+        };
+        let (customer_len, id_len) = (uuid(0, &mut customer), uuid(1, &mut id));
+        page.user(&PageUser {
+            customer: &customer[..customer_len],
+            id: &id[..id_len],
+            upn: text(2),
+            first_name: optional(3),
+            last_name: optional(4),
+            display_name: text(5),
+            usage_location: text(6),
+            state: text(7),
+        });
+    }
+    page.finish()
+}
+
+/// The columns of a user the bare handler's pages show, as stored.
+struct PageUser<'a> {
+    customer: &'a [u8],
+    id: &'a [u8],
+    upn: &'a [u8],
+    first_name: Option<&'a [u8]>,
+    last_name: Option<&'a [u8]>,
+    display_name: &'a [u8],
+    usage_location: &'a [u8],
+    state: &'a [u8],
+}
+
+/// A page of users in the wire's shape, written as bytes with nothing escaped.
+struct PageWriter {
+    page: Vec<u8>,
+    users: usize,
+}
+
+impl PageWriter {
+    fn new() -> Self {
+        let mut page = Vec::with_capacity(64 * 1024);
+        page.extend_from_slice(br#"{"totalCount":100,"items":["#);
+        Self { page, users: 0 }
+    }
+
+    fn user(&mut self, user: &PageUser<'_>) {
+        let page = &mut self.page;
+        if self.users > 0 {
+            page.push(b',');
+        }
+        self.users += 1;
+        let optional = |page: &mut Vec<u8>, value: Option<&[u8]>| match value {
+            Some(value) => {
+                page.push(b'"');
+                page.extend_from_slice(value);
+                page.push(b'"');
+            }
+            None => page.extend_from_slice(b"null"),
+        };
+        for (key, value) in [("{\"id\":\"", user.id), ("\",\"userPrincipalName\":\"", user.upn)] {
+            page.extend_from_slice(key.as_bytes());
+            page.extend_from_slice(value);
+        }
+        page.extend_from_slice(br#"","firstName":"#);
+        optional(page, user.first_name);
+        page.extend_from_slice(br#","lastName":"#);
+        optional(page, user.last_name);
+        for (key, value) in [
+            (",\"displayName\":\"", user.display_name),
+            ("\",\"usageLocation\":\"", user.usage_location),
+            (
+                "\",\"lastDirectorySyncTime\":null,\"userDomainType\":\"none\",\"state\":\"",
+                user.state,
+            ),
+            (
+                "\",\"softDeletionTime\":null,\"links\":{\"self\":{\"uri\":\"/customers/",
+                user.customer,
+            ),
+            ("/users/", user.id),
+        ] {
+            page.extend_from_slice(key.as_bytes());
+            page.extend_from_slice(value);
+        }
+        page.extend_from_slice(br#"","method":"GET","headers":[]}},"attributes":{"objectType":"CustomerUser"}}"#);
+    }
+
+    /// The page, with the rest of a page's shape after the items.
+    fn finish(mut self) -> Vec<u8> {
+        self.page.extend_from_slice(br#"],"continuationToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","links":{"self":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100","method":"GET","headers":[]},"next":{"uri":"/customers/00000000-0000-0000-0000-000000000000/users?size=100&seekOperation=Next","method":"GET","headers":[{"key":"MS-ContinuationToken","value":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}},"attributes":{"objectType":"Collection"}}"#);
+        self.page
+    }
 }
 
 /// A server in a child process, killed when dropped.
@@ -256,6 +382,8 @@ async fn run() {
         targets.push(target("SQLite (compared)", &other, &url, Database::Sqlite(dir), &hash).await);
     }
     let postgres = std::env::var("TENANTDESK_BENCH_POSTGRES").map_or(true, |v| v != "off");
+    // The database of the first PostgreSQL target, where the bare handler reads its page.
+    let mut postgres_url = None;
     if postgres {
         let admin_url = std::env::var("TENANTDESK_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
@@ -267,6 +395,7 @@ async fn run() {
             // TENANTDESK_BENCH_POSTGRES=off skips PostgreSQL when there is none.
             let database = TestDatabase::create_on(&admin_url, "tenantdesk_bench").await;
             let url = database.url.clone();
+            postgres_url.get_or_insert_with(|| url.clone());
             targets.push(target(store, &binary, &url, Database::Postgres(database), &hash).await);
         }
     }
@@ -286,6 +415,10 @@ async fn run() {
         .env(BARE_ROLE, "1")
         .env(BARE_PAGE, page_file.path())
         .env(BARE_SQLITE, sqlite);
+    let on_postgres = targets.iter().find(|t| t.store == "PostgreSQL");
+    if let (Some(url), Some(t)) = (&postgres_url, on_postgres) {
+        command.env(BARE_POSTGRES, format!("{url}\n{}\n{}", t.partner, t.listed));
+    }
     let bare = Server::start(command);
     // The bare handler's SQLite page is page 1: the same users in the same shape (its token and
     // links are stand-ins).
@@ -299,6 +432,21 @@ async fn run() {
         from_sqlite["items"], real["items"],
         "the bare handler's SQLite page is page 1"
     );
+    // And its PostgreSQL page is page 1 as the PostgreSQL server answers it.
+    if let Some(t) = on_postgres {
+        let (status, real) = fetch(t.server.addr, Read::Page1.request(t)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, from_postgres) = fetch(bare.addr, get("/postgres-page", None, None)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (from_postgres, real): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_slice(&from_postgres).unwrap(),
+            serde_json::from_slice(&real).unwrap(),
+        );
+        assert_eq!(
+            from_postgres["items"], real["items"],
+            "the bare handler's PostgreSQL page is page 1"
+        );
+    }
 
     let mut results = Results::default();
     let creates = AtomicU64::new(0);
@@ -315,6 +463,13 @@ async fn run() {
                 results.ratio(kind.label(), BARE_PAGE_SUBJECT, fixed.rate, baseline.rate);
                 let read = load(bare.addr, READ_CONNECTIONS, window, |_| get("/sqlite-page", None, None)).await;
                 results.ratio(kind.label(), BARE_SQLITE_SUBJECT, read.rate, baseline.rate);
+                if on_postgres.is_some() {
+                    let read = load(bare.addr, READ_CONNECTIONS, window, |_| {
+                        get("/postgres-page", None, None)
+                    })
+                    .await;
+                    results.ratio(kind.label(), BARE_POSTGRES_SUBJECT, read.rate, baseline.rate);
+                }
             }
             for t in &targets {
                 let measured = load(t.server.addr, READ_CONNECTIONS, window, |_| kind.request(t)).await;
@@ -778,4 +933,13 @@ fn print_table(results: &Results, targets: &[Target], cores: usize, rounds: usiz
         per_s(results.median("list page 1", "bare axum")),
         results.median("list page 1 ratio", BARE_SQLITE_SUBJECT),
     );
+    let from_postgres = results.median("list page 1", BARE_POSTGRES_SUBJECT);
+    if !from_postgres.is_nan() {
+        println!(
+            "| list page 1 | {BARE_POSTGRES_SUBJECT} | {} | bare axum {} | {:.2}× | (a list read from PostgreSQL, at best) |",
+            per_s(from_postgres),
+            per_s(results.median("list page 1", "bare axum")),
+            results.median("list page 1 ratio", BARE_POSTGRES_SUBJECT),
+        );
+    }
 }
