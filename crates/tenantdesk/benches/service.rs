@@ -59,8 +59,6 @@ const BARE_SQLITE_SUBJECT: &str = "bare axum, a page read from SQLite";
 const BARE_POSTGRES: &str = "TENANTDESK_BENCH_BARE_POSTGRES";
 /// The subject of the bare handler's answers of a page read from PostgreSQL.
 const BARE_POSTGRES_SUBJECT: &str = "bare axum, a page read from PostgreSQL";
-/// Connections of the bare handler's PostgreSQL pool: as many as the server's (`--db-pool-size`).
-const BARE_POSTGRES_CONNECTIONS: u32 = 10;
 /// Users seeded into the listed customer.
 const SEEDED: usize = 100_000;
 /// Connections of the read loads (as wrk's `-c 32` in the issue).
@@ -116,8 +114,9 @@ fn bare_axum() {
         let app = match postgres {
             None => app,
             Some((url, partner, customer)) => {
+                // As many connections as the server's pool has by default (`--db-pool-size`).
                 let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(BARE_POSTGRES_CONNECTIONS)
+                    .max_connections(StoreOptions::default().pool_size)
                     .connect(&url)
                     .await
                     .unwrap();
@@ -179,8 +178,9 @@ fn sqlite_page(path: &std::path::Path, partner: &str, customer: &str) -> Vec<u8>
 }
 
 /// `/postgres-page`: what `/sqlite-page` is, from the PostgreSQL bench database, through sqlx (the
-/// server's driver) on a pool as large as the server's, the statement prepared once per
-/// connection: the most a list read from PostgreSQL can reach.
+/// server's driver) on a pool as large as the server's by default, with sqlx's default settings
+/// as the server's, the statement prepared once per connection: the most a list read from
+/// PostgreSQL can reach.
 async fn postgres_page(pool: &sqlx::PgPool, partner: uuid::Uuid, customer: uuid::Uuid) -> Vec<u8> {
     use sqlx::Row as _;
     const SQL: &str = "SELECT customer_id, id, upn, first_name, last_name, display_name, usage_location, state \
@@ -193,7 +193,8 @@ async fn postgres_page(pool: &sqlx::PgPool, partner: uuid::Uuid, customer: uuid:
         .await
         .unwrap();
     let mut page = PageWriter::new();
-    let (mut customer, mut id) = ([0; 36], [0; 36]);
+    // Where each row's ids are written as text.
+    let (mut customer_text, mut id_text) = ([0; 36], [0; 36]);
     for row in rows.iter().take(100) {
         let text = |i| row.try_get::<&str, _>(i).unwrap().as_bytes();
         let optional = |i| row.try_get::<Option<&str>, _>(i).unwrap().map(str::as_bytes);
@@ -204,10 +205,10 @@ async fn postgres_page(pool: &sqlx::PgPool, partner: uuid::Uuid, customer: uuid:
                 .encode_lower(buffer)
                 .len()
         };
-        let (customer_len, id_len) = (uuid(0, &mut customer), uuid(1, &mut id));
+        let (customer_len, id_len) = (uuid(0, &mut customer_text), uuid(1, &mut id_text));
         page.user(&PageUser {
-            customer: &customer[..customer_len],
-            id: &id[..id_len],
+            customer: &customer_text[..customer_len],
+            id: &id_text[..id_len],
             upn: text(2),
             first_name: optional(3),
             last_name: optional(4),
@@ -331,13 +332,13 @@ struct Target {
     /// The customer creates and uploads go to, and its domain.
     writes: CustomerId,
     domain: String,
-    _db: Database,
+    db: Database,
 }
 
 /// The database of a target, removed when dropped.
 enum Database {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] TestDatabase),
+    Postgres(TestDatabase),
 }
 
 async fn run() {
@@ -382,8 +383,6 @@ async fn run() {
         targets.push(target("SQLite (compared)", &other, &url, Database::Sqlite(dir), &hash).await);
     }
     let postgres = std::env::var("TENANTDESK_BENCH_POSTGRES").map_or(true, |v| v != "off");
-    // The database of the first PostgreSQL target, where the bare handler reads its page.
-    let mut postgres_url = None;
     if postgres {
         let admin_url = std::env::var("TENANTDESK_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
@@ -395,7 +394,6 @@ async fn run() {
             // TENANTDESK_BENCH_POSTGRES=off skips PostgreSQL when there is none.
             let database = TestDatabase::create_on(&admin_url, "tenantdesk_bench").await;
             let url = database.url.clone();
-            postgres_url.get_or_insert_with(|| url.clone());
             targets.push(target(store, &binary, &url, Database::Postgres(database), &hash).await);
         }
     }
@@ -415,9 +413,12 @@ async fn run() {
         .env(BARE_ROLE, "1")
         .env(BARE_PAGE, page_file.path())
         .env(BARE_SQLITE, sqlite);
+    // The bare handler reads its PostgreSQL page from this build's PostgreSQL target's database.
     let on_postgres = targets.iter().find(|t| t.store == "PostgreSQL");
-    if let (Some(url), Some(t)) = (&postgres_url, on_postgres) {
-        command.env(BARE_POSTGRES, format!("{url}\n{}\n{}", t.partner, t.listed));
+    if let Some(t) = on_postgres
+        && let Database::Postgres(database) = &t.db
+    {
+        command.env(BARE_POSTGRES, format!("{}\n{}\n{}", database.url, t.partner, t.listed));
     }
     let bare = Server::start(command);
     // The bare handler's SQLite page is page 1: the same users in the same shape (its token and
@@ -614,7 +615,7 @@ async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash
         page_900: String::new(),
         writes: writes.id,
         domain: "writes.example".to_owned(),
-        _db: db,
+        db,
     };
     // The continuation token of page 900, by paging through the API as a client would.
     let mut token: Option<String> = None;
