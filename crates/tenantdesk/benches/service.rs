@@ -178,9 +178,8 @@ fn sqlite_page(path: &std::path::Path, partner: &str, customer: &str) -> Vec<u8>
 }
 
 /// `/postgres-page`: what `/sqlite-page` is, from the PostgreSQL bench database, through sqlx (the
-/// server's driver) on a pool as large as the server's by default, with sqlx's default settings
-/// as the server's, the statement prepared once per connection: the most a list read from
-/// PostgreSQL can reach.
+/// server's driver) on a pool of the server's default size and settings, the statement prepared
+/// once per connection: the most a list read from PostgreSQL can reach.
 async fn postgres_page(pool: &sqlx::PgPool, partner: uuid::Uuid, customer: uuid::Uuid) -> Vec<u8> {
     use sqlx::Row as _;
     const SQL: &str = "SELECT customer_id, id, upn, first_name, last_name, display_name, usage_location, state \
