@@ -420,32 +420,13 @@ async fn run() {
         command.env(BARE_POSTGRES, format!("{}\n{}\n{}", database.url, t.partner, t.listed));
     }
     let bare = Server::start(command);
-    // The bare handler's SQLite page is page 1: the same users in the same shape (its token and
-    // links are stand-ins).
-    let (status, from_sqlite) = fetch(bare.addr, get("/sqlite-page", None, None)).await;
-    assert_eq!(status, StatusCode::OK);
-    let (from_sqlite, real): (serde_json::Value, serde_json::Value) = (
-        serde_json::from_slice(&from_sqlite).unwrap(),
-        serde_json::from_slice(&page).unwrap(),
-    );
-    assert_eq!(
-        from_sqlite["items"], real["items"],
-        "the bare handler's SQLite page is page 1"
-    );
-    // And its PostgreSQL page is page 1 as the PostgreSQL server answers it.
+    // The bare handler's pages are page 1: the same users in the same shape (their tokens and
+    // links are stand-ins), as the first store answers it, and as the PostgreSQL server does.
+    assert_same_users(bare.addr, "/sqlite-page", &page).await;
     if let Some(t) = on_postgres {
         let (status, real) = fetch(t.server.addr, Read::Page1.request(t)).await;
         assert_eq!(status, StatusCode::OK);
-        let (status, from_postgres) = fetch(bare.addr, get("/postgres-page", None, None)).await;
-        assert_eq!(status, StatusCode::OK);
-        let (from_postgres, real): (serde_json::Value, serde_json::Value) = (
-            serde_json::from_slice(&from_postgres).unwrap(),
-            serde_json::from_slice(&real).unwrap(),
-        );
-        assert_eq!(
-            from_postgres["items"], real["items"],
-            "the bare handler's PostgreSQL page is page 1"
-        );
+        assert_same_users(bare.addr, "/postgres-page", &real).await;
     }
 
     let mut results = Results::default();
@@ -532,6 +513,18 @@ async fn run() {
         }
     }
     print_table(&results, &targets, cores, rounds, seconds, page.len());
+}
+
+/// Asserts that the bare handler's page at `path` lists the same users, in the same shape, as
+/// the server's page `real`.
+async fn assert_same_users(bare: SocketAddr, path: &str, real: &[u8]) {
+    let (status, page) = fetch(bare, get(path, None, None)).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    let (page, real): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&page).unwrap(),
+        serde_json::from_slice(real).unwrap(),
+    );
+    assert_eq!(page["items"], real["items"], "the bare handler's {path} is page 1");
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
