@@ -11,8 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretBox};
 use serde::{Deserialize, Serialize};
+use tenantdesk_core::{App, instance};
 use tenantdesk_domain::{Agent, AgentRole, PartnerId, Principal, UserPrincipalName};
-use tenantdesk_store::Store;
 
 use crate::{ApiState, AppError};
 
@@ -64,19 +64,11 @@ impl std::fmt::Debug for TokenKeys {
 impl TokenKeys {
     /// Loads the signing key from the database, creating it on first use. Concurrent first uses by
     /// several instances agree on one key: the first insert wins and everyone reads it back.
-    pub async fn load(store: &dyn Store) -> anyhow::Result<Self> {
-        let stored = match store.setting(SIGNING_KEY_SETTING).await? {
-            Some(key) => key,
-            None => {
-                let fresh: [u8; 32] = rand::random();
-                let mut tx = store.begin().await?;
-                let key = tx
-                    .setting_or_insert(SIGNING_KEY_SETTING, &URL_SAFE_NO_PAD.encode(fresh))
-                    .await?;
-                tx.commit().await?;
-                key
-            }
-        };
+    pub async fn load(app: &App) -> anyhow::Result<Self> {
+        let stored = instance::setting_or_insert(app, SIGNING_KEY_SETTING, || {
+            URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+        })
+        .await?;
         let secret = URL_SAFE_NO_PAD
             .decode(stored)
             .context("the stored token signing key is corrupt")?;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tenantdesk_core::App;
-use tenantdesk_store::Store;
 
 use crate::auth::TokenKeys;
 
@@ -59,7 +58,7 @@ impl ApiState {
 
     /// The API over `app` with `limits`.
     pub async fn with_limits(app: App, limits: Limits) -> anyhow::Result<Self> {
-        let tokens = TokenKeys::load(app.store()).await?;
+        let tokens = TokenKeys::load(&app).await?;
         let paging_key = tokens.derive_key("continuation-token")?;
         let server_id = (rand::random::<u32>() % 900_000_000 + 100_000_000).to_string();
         Ok(Self(Arc::new(Inner {
@@ -74,11 +73,6 @@ impl ApiState {
     /// The use cases' application.
     pub fn app(&self) -> &App {
         &self.0.app
-    }
-
-    /// The store.
-    pub fn store(&self) -> &dyn Store {
-        self.0.app.store()
     }
 
     /// The token keys.

@@ -18,13 +18,16 @@ use tenantdesk_core::{App, Config, admin, agents, customers::NewCustomer};
 use tenantdesk_domain::{
     AgentRole, CompanyName, Customer, DomainName, Operation, Outcome, PartnerId, UserPrincipalName,
 };
-use tenantdesk_store::AuditQuery;
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::{AuditQuery, Store};
 use tower::ServiceExt as _;
 
 const NEW_PASSWORD: &str = "Console!Pass-2026";
 
 struct Console {
     app: App,
+    /// The store under the console, for what a test reads behind its back.
+    store: Arc<dyn Store>,
     router: Router,
     clock: Arc<ShiftedClock>,
     partner: PartnerId,
@@ -68,7 +71,7 @@ impl Page {
 async fn console() -> Console {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("console.db").display());
-    let store = tenantdesk_store::open(&url, &Default::default()).await.expect("store");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.expect("store"));
     store.migrate().await.expect("migrate");
     let clock = Arc::new(ShiftedClock::default());
     let config = Config {
@@ -84,7 +87,7 @@ async fn console() -> Console {
         },
         ..Config::default()
     };
-    let app = App::with_clock(Arc::from(store), config, clock.clone());
+    let app = App::with_clock(store.clone(), config, clock.clone());
     let partner = admin::create_partner(&app, CompanyName::parse("Fabrikam CSP").unwrap(), None)
         .await
         .expect("partner");
@@ -101,6 +104,7 @@ async fn console() -> Console {
     Console {
         router: tenantdesk_console::router(app.clone()),
         app,
+        store,
         clock,
         partner: partner.id,
         customer,
@@ -211,11 +215,7 @@ impl Console {
             after: None,
             limit: 500,
         };
-        self.app
-            .store()
-            .audit_records(self.partner, &query)
-            .await
-            .expect("audit")
+        self.store.audit_records(self.partner, &query).await.expect("audit")
     }
 }
 

@@ -18,7 +18,8 @@ use tenantdesk_core::customers::NewCustomer;
 use tenantdesk_core::passwords::{HashCost, hash_blocking};
 use tenantdesk_core::{Answer, App, Caller, Config, RequestIds, admin, import};
 use tenantdesk_domain::{AgentRole, CompanyName, DomainName, Password, Principal, UsageLocation, UserPrincipalName};
-use tenantdesk_store::{SqliteStore, Store};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::Store;
 
 const USERS: usize = 100;
 const RUNS: usize = 5;

@@ -70,8 +70,8 @@ impl App {
         }))
     }
 
-    /// The store.
-    pub fn store(&self) -> &dyn Store {
+    /// The store: for the use cases only, so a front end reaches data through them.
+    pub(crate) fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
     }
 

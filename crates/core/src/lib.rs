@@ -9,7 +9,7 @@
 //!
 //! Modules: [`users`] (create, get, list, update, reset a password, delete, restore), [`customers`],
 //! [`roles`] (directory roles and their members), [`audit`] (the audit log), [`import`] (the CSV
-//! upload and its data file), [`purge`] (users past their retention), [`admin`] (the administration
+//! upload and its data file), [`instance`] (the readiness check, service-wide settings), [`purge`] (users past their retention), [`admin`] (the administration
 //! commands' operations), [`agents`] (the console's agent accounts), [`sessions`] (the console's
 //! sign-in and sessions), [`demo`] (the data of `serve --demo`), [`idempotency`] (replay by request
 //! id), [`passwords`] (Argon2id on threads of its own), [`clock`]; and, private, `app` ([`App`],
@@ -27,6 +27,7 @@ pub mod demo;
 mod error;
 pub mod idempotency;
 pub mod import;
+pub mod instance;
 pub mod passwords;
 pub mod purge;
 pub mod roles;

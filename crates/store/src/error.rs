@@ -28,21 +28,20 @@ pub enum StoreError {
     /// A stored value no longer parses (the database was edited by hand, or a bug).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
-    /// The URL names no database kind this build supports.
-    #[error("unsupported database URL '{0}' (expected sqlite://PATH or postgres://…)")]
-    UnsupportedUrl(String),
-    /// The database failed.
+    /// The database failed: the driver's error, with its whole chain, for the log.
     #[error("database error")]
-    Database(#[source] sqlx::Error),
-    /// The database failed, on the SQLite store's reader threads.
-    #[error("database error")]
-    Sqlite(#[source] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A migration failed.
     #[error("migration failed")]
-    Migration(#[source] sqlx::migrate::MigrateError),
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl StoreError {
+    /// The database failed with `error` (a driver's error).
+    pub fn database(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Database(Box::new(error))
+    }
+
     /// Whether this is the conflict `kind`.
     pub fn is_conflict(&self, kind: Conflict) -> bool {
         matches!(self, Self::Conflict(k) if *k == kind)

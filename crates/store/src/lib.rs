@@ -1,15 +1,18 @@
 //! tenantdesk's storage boundary: the [`Store`] trait, the transaction primitives use cases are
-//! composed of ([`Tx`]), and its SQLite and PostgreSQL implementations.
+//! composed of ([`Tx`]), the records and queries they exchange, and [`StoreError`]. It does no IO:
+//! each database is a driver crate of its own that implements it (`tenantdesk-sqlite`,
+//! `tenantdesk-postgres`), and only the binary names one, so no front end links a database.
 //!
 //! Both traits are split by feature (partners, customers, users, roles, audit, idempotency,
 //! agents): a
 //! `…Reads` trait that [`Store`] extends and a `…Writes` trait that [`Tx`] extends, each
-//! implemented in the feature's file of `sqlite/` and `postgres/`. Their methods are callable on
-//! `&dyn Store` and `Box<dyn Tx>` without importing the feature traits; on a concrete store
-//! (`SqliteStore`, `PostgresStore`), import the feature trait the method belongs to.
+//! implemented in the feature's file of each driver crate. Their methods are callable on
+//! `&dyn Store` and `Box<dyn Tx>` without importing the feature traits; on a concrete store,
+//! import the feature trait the method belongs to.
 //!
-//! Modules: `copy` (SQLite to PostgreSQL), `error`, `records` (queries, cursors, keys),
-//! `sqlite` and `postgres` (the two stores), and `testing` (feature `testing`).
+//! Modules: `error`, `records` (queries, cursors, keys), and `testing` (feature `testing`: checks
+//! the drivers' own tests share). The conformance suite every driver passes is this crate's
+//! integration test (`tests/it`).
 //!
 //! Rules every implementation keeps:
 //! - The scope comes first: every method on customer data takes the partner (and customer) it
@@ -22,11 +25,8 @@
 //!   an agent's only by [`AgentReads::agent_password_hash`], for the sign-in to verify.
 //! - A console session is stored by the SHA-256 of its secret, never the secret itself.
 
-mod copy;
 mod error;
-mod postgres;
 mod records;
-mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -36,14 +36,11 @@ use tenantdesk_domain::{
     AgentAccount, AuditRecord, Customer, CustomerId, DirectoryRoleId, Partner, PartnerId, User, UserId,
 };
 
-pub use copy::copy_sqlite_to_postgres;
 pub use error::{Conflict, StoreError};
-pub use postgres::PostgresStore;
 pub use records::{
     AuditQuery, CustomerScope, IdempotencyKey, SignInFailures, SortField, StoredResponse, StoredSession, UserCursor,
     UserQuery,
 };
-pub use sqlite::SqliteStore;
 
 /// What store methods return.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -313,50 +310,6 @@ pub trait AgentWrites: Send {
     ) -> Result<u64>;
 }
 
-/// How to connect to a database server.
-#[derive(Clone, Debug)]
-pub struct StoreOptions {
-    /// The most connections the pool opens.
-    pub pool_size: u32,
-    /// The longest a statement may run before the server cancels it (PostgreSQL).
-    pub statement_timeout: Option<std::time::Duration>,
-    /// When SQLite acknowledges a commit (SQLite; PostgreSQL's server settings decide).
-    pub sqlite_synchronous: SqliteSynchronous,
-}
-
-/// When SQLite acknowledges a commit, as its `synchronous` setting says (the journal is WAL).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SqliteSynchronous {
-    /// `FULL`: every commit is on disk before it is acknowledged; nothing acknowledged is lost,
-    /// even to a power loss. The default.
-    #[default]
-    Full,
-    /// `NORMAL`: commits are synced to disk at checkpoints only. Still safe against a crash of the
-    /// process, but a power loss or an operating system crash can take back the last commits.
-    Normal,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        Self {
-            pool_size: 10,
-            statement_timeout: Some(std::time::Duration::from_secs(30)),
-            sqlite_synchronous: SqliteSynchronous::Full,
-        }
-    }
-}
-
-/// Opens the store a database URL names: `sqlite://PATH` or `postgres://…` (`postgresql://`).
-pub async fn open(url: &str, options: &StoreOptions) -> Result<Box<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Box::new(SqliteStore::open_with(url, options.sqlite_synchronous).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PostgresStore::open(url, options).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(redact_url(url)))
-    }
-}
-
 /// `url` with any password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -376,29 +329,6 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Checks that `store` reports the user `id` of `scope`, whose row each store's tests wrote
-    /// by hand against the rules, as corrupt (for `why`), read alone and in a page.
-    pub(crate) async fn assert_reported_as_corrupt(store: &dyn UserReads, scope: CustomerScope, id: UserId, why: &str) {
-        let alone = store.user(scope, id).await;
-        assert!(
-            matches!(&alone, Err(StoreError::Corrupt(reason)) if reason.starts_with(why)),
-            "{alone:?}"
-        );
-        let query = UserQuery {
-            state: tenantdesk_domain::UserState::Active,
-            sort: SortField::UserPrincipalName,
-            descending: false,
-            after: None,
-            limit: 10,
-            search: None,
-        };
-        let page = store.users(scope, &query).await;
-        assert!(
-            matches!(&page, Err(StoreError::Corrupt(reason)) if reason.starts_with(why)),
-            "{page:?}"
-        );
-    }
 
     #[test]
     fn urls_lose_their_password() {

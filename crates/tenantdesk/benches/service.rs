@@ -41,8 +41,10 @@ use tenantdesk_domain::{
     AgentRole, CompanyName, CustomerId, DisplayName, DomainName, PartnerId, Password, PersonName, UsageLocation, User,
     UserId, UserPrincipalName, UserState,
 };
-use tenantdesk_store::testing::TestDatabase;
-use tenantdesk_store::{CustomerScope, StoreOptions};
+use tenantdesk_postgres::testing::TestDatabase;
+use tenantdesk_postgres::{PostgresOptions, PostgresStore};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::{CustomerScope, Store};
 
 /// Set in the child process that serves the bare axum baseline.
 const BARE_ROLE: &str = "TENANTDESK_BENCH_BARE_AXUM";
@@ -116,7 +118,7 @@ fn bare_axum() {
             Some((url, partner, customer)) => {
                 // As many connections as the server's pool has by default (`--db-pool-size`).
                 let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(StoreOptions::default().pool_size)
+                    .max_connections(PostgresOptions::default().pool_size)
                     .connect(&url)
                     .await
                     .unwrap();
@@ -535,9 +537,13 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// Argon2 run each), then starts the real server on it.
 async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash: &str) -> Target {
     eprintln!("seeding {SEEDED} users on {store}");
-    let opened = tenantdesk_store::open(url, &StoreOptions::default()).await.unwrap();
+    let opened: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::open(url).await.unwrap())
+    } else {
+        Arc::new(PostgresStore::open(url, &PostgresOptions::default()).await.unwrap())
+    };
     opened.migrate().await.unwrap();
-    let app = App::new(Arc::from(opened), Config::default());
+    let app = App::new(opened.clone(), Config::default());
     let partner = admin::create_partner(&app, CompanyName::parse("Bench partner").unwrap(), None)
         .await
         .unwrap();
@@ -558,7 +564,7 @@ async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash
     let mut user = None;
     let now = chrono::Utc::now();
     for batch in 0..SEEDED / 5_000 {
-        let mut tx = app.store().begin().await.unwrap();
+        let mut tx = opened.begin().await.unwrap();
         for i in batch * 5_000..(batch + 1) * 5_000 {
             let seeded = User {
                 id: UserId::new(),

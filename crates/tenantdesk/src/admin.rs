@@ -1,7 +1,6 @@
 //! The administration commands: they open the database named by `--database` and act on it
 //! directly.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -9,40 +8,14 @@ use serde_json::json;
 use tenantdesk_api::{ApiState, AppError, Limits};
 use tenantdesk_core::{App, Config};
 use tenantdesk_domain::{AgentAccount, CompanyName, PortalDomain, UserPrincipalName};
-use tenantdesk_store::{PostgresStore, SqliteStore, Store as _, StoreOptions};
+use tenantdesk_postgres::PostgresStore;
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::{Store as _, redact_url};
 
 use crate::cli::{
-    AgentCommand, AgentNewArgs, AgentRemoveArgs, CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, SqliteSynchronous,
-    TokenIssueArgs,
+    AgentCommand, AgentNewArgs, AgentRemoveArgs, CustomerNewArgs, Global, PartnerNewArgs, PurgeArgs, TokenIssueArgs,
 };
-
-/// The database URL: `--database`, or the SQLite file in the data directory (created if needed,
-/// open to its owner only: 0700, as the database holds the token signing key).
-pub fn database_url(global: &Global) -> anyhow::Result<String> {
-    if let Some(url) = &global.database {
-        return Ok(url.clone());
-    }
-    let mut dir = std::fs::DirBuilder::new();
-    dir.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
-    dir.create(&global.data_dir)
-        .with_context(|| format!("failed to create the data directory {}", global.data_dir.display()))?;
-    Ok(format!("sqlite://{}", global.data_dir.join("tenantdesk.db").display()))
-}
-
-/// How to connect, as the global options say.
-pub fn store_options(global: &Global) -> StoreOptions {
-    let timeout = (global.db_statement_timeout > 0).then(|| Duration::from_secs(global.db_statement_timeout));
-    StoreOptions {
-        pool_size: global.db_pool_size.max(1),
-        statement_timeout: timeout,
-        sqlite_synchronous: match global.sqlite_synchronous {
-            SqliteSynchronous::Full => tenantdesk_store::SqliteSynchronous::Full,
-            SqliteSynchronous::Normal => tenantdesk_store::SqliteSynchronous::Normal,
-        },
-    }
-}
+use crate::database;
 
 /// The store, migrated, the application on it, and the API's state (which loads, or creates, the
 /// token signing key).
@@ -52,17 +25,8 @@ pub async fn open(global: &Global, config: Config) -> anyhow::Result<ApiState> {
 
 /// [`open`], for a server with `limits`.
 pub async fn open_with_limits(global: &Global, config: Config, limits: Limits) -> anyhow::Result<ApiState> {
-    let url = database_url(global)?;
-    let redacted = tenantdesk_store::redact_url(&url);
-    let store = tenantdesk_store::open(&url, &store_options(global))
-        .await
-        .with_context(|| format!("failed to open the database {redacted}"))?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("failed to migrate the database {redacted}"))?;
-    tracing::debug!(database = %redacted, "database ready");
-    ApiState::with_limits(App::new(Arc::from(store), config), limits)
+    let store = database::open(&database::url(global)?, global).await?;
+    ApiState::with_limits(App::new(store, config), limits)
         .await
         .context("failed to load the token signing key")
 }
@@ -245,11 +209,11 @@ fn print_password(global: &Global, agent: &tenantdesk_core::agents::WithPassword
 
 /// `tenantdesk copy --to postgres://…`: moves a SQLite installation to PostgreSQL.
 pub async fn copy(global: &Global, to: &str) -> anyhow::Result<()> {
-    let from = database_url(global)?;
+    let from = database::url(global)?;
     if !from.starts_with("sqlite:") {
         anyhow::bail!("copy reads a SQLite database: --database must be sqlite://PATH");
     }
-    let (from_shown, to_shown) = (tenantdesk_store::redact_url(&from), tenantdesk_store::redact_url(to));
+    let (from_shown, to_shown) = (redact_url(&from), redact_url(to));
     let source = SqliteStore::open_existing(&from)
         .await
         .with_context(|| format!("failed to open {from_shown}"))?;
@@ -257,14 +221,14 @@ pub async fn copy(global: &Global, to: &str) -> anyhow::Result<()> {
         .migrate()
         .await
         .with_context(|| format!("failed to migrate {from_shown}"))?;
-    let target = PostgresStore::open(to, &store_options(global))
+    let target = PostgresStore::open(to, &database::postgres_options(global))
         .await
         .with_context(|| format!("failed to open {to_shown}"))?;
     target
         .migrate()
         .await
         .with_context(|| format!("failed to migrate {to_shown}"))?;
-    let report = tenantdesk_store::copy_sqlite_to_postgres(&source, &target)
+    let report = crate::copy::copy_sqlite_to_postgres(&source, &target)
         .await
         .with_context(|| format!("failed to copy {from_shown} into {to_shown}"))?;
     if global.json {

@@ -1,12 +1,15 @@
 //! The `tenantdesk` binary: the service (`serve`), its administration commands, which act on the
 //! database directly, and (through the SDK) the command-line client.
 //!
-//! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands; `client`,
-//! the client commands; `logging`, where log lines go.
+//! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands;
+//! `database`, the one place that picks a database driver; `copy`, SQLite to PostgreSQL;
+//! `client`, the client commands; `logging`, where log lines go.
 
 mod admin;
 mod cli;
 mod client;
+mod copy;
+mod database;
 mod logging;
 mod serve;
 

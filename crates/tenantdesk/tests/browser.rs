@@ -25,7 +25,8 @@ use tenantdesk_core::passwords::HashCost;
 use tenantdesk_core::sessions::SignInPolicy;
 use tenantdesk_core::{App, Config, admin, agents};
 use tenantdesk_domain::{AgentRole, CompanyName, DIRECTORY_ROLES, DomainName, PartnerId, UserPrincipalName};
-use tenantdesk_store::{SqliteStore, Store};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::Store;
 
 /// The customer's domain.
 const DOMAIN: &str = "contoso.onmicrosoft.com";

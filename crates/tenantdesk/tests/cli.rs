@@ -229,12 +229,19 @@ fn admin_commands_print_just_the_id_or_token() {
     }
 }
 
-/// The application on the SQLite database of the data directory `data`, as the service opens it.
+/// The store of `url` (SQLite's or PostgreSQL's), as the service opens it.
+async fn store_on(url: &str) -> std::sync::Arc<dyn tenantdesk_store::Store> {
+    if url.starts_with("sqlite:") {
+        std::sync::Arc::new(tenantdesk_sqlite::SqliteStore::open(url).await.unwrap())
+    } else {
+        let options = tenantdesk_postgres::PostgresOptions::default();
+        std::sync::Arc::new(tenantdesk_postgres::PostgresStore::open(url, &options).await.unwrap())
+    }
+}
+
+/// The application on the database of `url`, as the service opens it.
 async fn app_on(url: &str) -> tenantdesk_core::App {
-    let store = tenantdesk_store::open(url, &tenantdesk_store::StoreOptions::default())
-        .await
-        .unwrap();
-    tenantdesk_core::App::new(std::sync::Arc::from(store), tenantdesk_core::Config::default())
+    tenantdesk_core::App::new(store_on(url).await, tenantdesk_core::Config::default())
 }
 
 fn sqlite_url(data: &Path) -> String {
@@ -1241,7 +1248,7 @@ fn remove_asks_first_on_a_terminal() {
 
 #[tokio::test]
 async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
-    let Some(target) = tenantdesk_store::testing::TestDatabase::create("copy").await else {
+    let Some(target) = tenantdesk_postgres::testing::TestDatabase::create("copy").await else {
         return;
     };
     let cwd = tempfile::tempdir().unwrap();
@@ -1305,7 +1312,8 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
         "{copied}"
     );
     // The agent's session and password came along; so did its failed sign-in.
-    let pg_app = app_on(&target.url).await;
+    let pg_store = store_on(&target.url).await;
+    let pg_app = tenantdesk_core::App::new(pg_store.clone(), tenantdesk_core::Config::default());
     let session = tenantdesk_core::sessions::SessionToken::from_cookie(&session);
     let resumed = tenantdesk_core::sessions::resume(&pg_app, &session)
         .await
@@ -1313,8 +1321,7 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
         .unwrap();
     assert_eq!(resumed.agent.upn.as_str(), "agent@fabrikam.example");
     assert_eq!(
-        pg_app
-            .store()
+        pg_store
             .sign_in_failures("upn:agent@fabrikam.example")
             .await
             .unwrap()
@@ -1386,7 +1393,7 @@ async fn a_sqlite_installation_moves_to_postgres_with_tenantdesk_copy() {
 
 #[tokio::test]
 async fn a_database_password_never_reaches_a_log_or_an_error() {
-    let Some(database) = tenantdesk_store::testing::TestDatabase::create("database password").await else {
+    let Some(database) = tenantdesk_postgres::testing::TestDatabase::create("database password").await else {
         return;
     };
     let secret = "Sup3r-Secret-DbPass";

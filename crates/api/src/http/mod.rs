@@ -293,7 +293,7 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(state): State<ApiState>) -> Response {
-    match state.store().ping().await {
+    match tenantdesk_core::instance::check_database(state.app()).await {
         Ok(()) => json_response(StatusCode::OK, &Health { status: "ok" }),
         Err(error) => {
             tracing::warn!(

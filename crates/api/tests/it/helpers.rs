@@ -11,8 +11,10 @@ use tenantdesk_client::{CustomerUser, CustomerUserRequest, Partner, PasswordProf
 use tenantdesk_core::clock::ShiftedClock;
 use tenantdesk_core::{App, Config, admin};
 use tenantdesk_domain::{Agent, AgentRole, Customer, PartnerId, Principal};
-use tenantdesk_store::testing::TestDatabase;
-use tenantdesk_store::{Store, StoreOptions};
+use tenantdesk_postgres::testing::TestDatabase;
+use tenantdesk_postgres::{PostgresOptions, PostgresStore};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::Store;
 
 /// A test app on the store of this test binary; or, on PostgreSQL with no server configured, a
 /// return from the test (said loudly on stderr, and a failure under CI).
@@ -38,6 +40,8 @@ pub struct TestApp {
     pub admin_token: String,
     pub http: reqwest::Client,
     pub database_url: String,
+    /// The store under the server, for what a test writes or reads behind its back.
+    pub store: Arc<dyn Store>,
     _database: Arc<Database>,
 }
 
@@ -63,7 +67,7 @@ pub async fn try_spawn_app(test: &str) -> Option<TestApp> {
     let store = open_store(&database_url).await;
     store.migrate().await.expect("migrate");
     let clock = Arc::new(ShiftedClock::default());
-    let state = api_state(App::with_clock(Arc::from(store), Config::default(), clock.clone())).await;
+    let state = api_state(App::with_clock(store.clone(), Config::default(), clock.clone())).await;
     let partner = create_partner(&state, "Fabrikam CSP", Some("portal.fabrikam.com")).await;
     let customer = create_customer(
         &state,
@@ -83,14 +87,22 @@ pub async fn try_spawn_app(test: &str) -> Option<TestApp> {
         admin_token,
         http: reqwest::Client::new(),
         database_url,
+        store,
         _database: Arc::new(database),
     })
 }
 
-async fn open_store(database_url: &str) -> Box<dyn Store> {
-    tenantdesk_store::open(database_url, &StoreOptions::default())
-        .await
-        .expect("open store")
+/// The store of `database_url`, SQLite's or PostgreSQL's, as the binary opens it.
+async fn open_store(database_url: &str) -> Arc<dyn Store> {
+    if crate::POSTGRES {
+        Arc::new(
+            PostgresStore::open(database_url, &PostgresOptions::default())
+                .await
+                .expect("open store"),
+        )
+    } else {
+        Arc::new(SqliteStore::open(database_url).await.expect("open store"))
+    }
 }
 
 /// The API over `app`.
@@ -139,7 +151,7 @@ impl TestApp {
     /// A second instance of the application on the same database, with the same clock.
     pub async fn second_app(&self) -> ApiState {
         let store = open_store(&self.database_url).await;
-        api_state(App::with_clock(Arc::from(store), Config::default(), self.clock.clone())).await
+        api_state(App::with_clock(store, Config::default(), self.clock.clone())).await
     }
 
     /// A second server on the same database (another instance behind the load balancer).
@@ -150,7 +162,7 @@ impl TestApp {
     /// Another server on the same database with `limits` (timeouts, rate limit); its base URL.
     pub async fn instance_with(&self, limits: tenantdesk_api::Limits) -> String {
         let store = open_store(&self.database_url).await;
-        let app = App::with_clock(Arc::from(store), Config::default(), self.clock.clone());
+        let app = App::with_clock(store, Config::default(), self.clock.clone());
         serve(ApiState::with_limits(app, limits).await.expect("API state")).await
     }
 

@@ -317,7 +317,7 @@ async fn a_conflicting_create_during_the_upload_leaves_nothing_of_the_file() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let user = app.bare_user(&format!("user57@{DOMAIN}"), "Intruder");
-        let mut tx = app.state.store().begin().await.unwrap();
+        let mut tx = app.store.begin().await.unwrap();
         tx.insert_user(app.scope(), &user, STORED_HASH).await.unwrap();
         tx.commit().await.unwrap();
     };

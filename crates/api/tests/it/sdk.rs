@@ -216,7 +216,7 @@ async fn transport_errors_are_retried_then_reported() {
 async fn the_stream_pages_through_a_thousand_users() {
     let app = spawn_app!();
     // Stored directly: this test is about paging, not about hashing a thousand passwords.
-    let mut tx = app.state.store().begin().await.unwrap();
+    let mut tx = app.store.begin().await.unwrap();
     for i in 0..1000 {
         let user = app.bare_user(&format!("user{i:04}@{DOMAIN}"), &format!("User {i}"));
         tx.insert_user(app.scope(), &user, STORED_HASH).await.unwrap();

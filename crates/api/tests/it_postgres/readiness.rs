@@ -20,7 +20,7 @@ async fn readiness_fails_while_the_database_refuses_connections() {
         .next()
         .unwrap()
         .to_owned();
-    let admin_url = std::env::var(tenantdesk_store::testing::TEST_DATABASE_URL).unwrap();
+    let admin_url = std::env::var(tenantdesk_postgres::testing::TEST_DATABASE_URL).unwrap();
     let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
     let close = format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false");
     sqlx::query(sqlx::AssertSqlSafe(close)).execute(&admin).await.unwrap();

@@ -48,5 +48,5 @@ async fn agents_are_created_once_per_upn_and_listed_by_partner() {
     );
     let wrong_partner = agents::remove(&t.app, other, "ana@fabrikam.example").await.unwrap_err();
     assert!(matches!(&wrong_partner, Error::Invalid(p) if p[0].field == "upn"));
-    assert!(t.app.store().agent("ana@fabrikam.example").await.unwrap().is_some());
+    assert!(t.store.agent("ana@fabrikam.example").await.unwrap().is_some());
 }

@@ -17,7 +17,8 @@ use tenantdesk_core::passwords::HashCost;
 use tenantdesk_core::sessions::SignInPolicy;
 use tenantdesk_core::{App, Config, RequestIds, admin};
 use tenantdesk_domain::{AgentAccount, AgentRole, AuditRecord, CompanyName, PartnerId, UserPrincipalName};
-use tenantdesk_store::{AuditQuery, StoreOptions};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::{AuditQuery, Store};
 
 /// The failures after which a username is locked out in these tests.
 const LOCK_AFTER: u32 = 3;
@@ -27,6 +28,8 @@ const ADDRESS_LOCK_AFTER: u32 = 5;
 /// An application on a fresh SQLite database, with one partner.
 struct TestApp {
     app: App,
+    /// The store under the application, for what a test reads behind its back.
+    store: Arc<dyn Store>,
     clock: Arc<ShiftedClock>,
     partner: PartnerId,
     dir: tempfile::TempDir,
@@ -35,7 +38,7 @@ struct TestApp {
 async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("tenantdesk.db").display());
-    let store = tenantdesk_store::open(&url, &StoreOptions::default()).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
     store.migrate().await.unwrap();
     let config = Config {
         hash_cost: HashCost {
@@ -53,13 +56,14 @@ async fn spawn_app() -> TestApp {
         ..Config::default()
     };
     let clock = Arc::new(ShiftedClock::default());
-    let app = App::with_clock(Arc::from(store), config, clock.clone());
+    let app = App::with_clock(store.clone(), config, clock.clone());
     let partner = admin::create_partner(&app, CompanyName::parse("Fabrikam CSP").unwrap(), None)
         .await
         .unwrap()
         .id;
     TestApp {
         app,
+        store,
         clock,
         partner,
         dir,
@@ -87,7 +91,7 @@ impl TestApp {
             after: None,
             limit: 1000,
         };
-        let mut records = self.app.store().audit_records(self.partner, &query).await.unwrap();
+        let mut records = self.store.audit_records(self.partner, &query).await.unwrap();
         records.reverse();
         records
     }

@@ -223,8 +223,7 @@ async fn the_purge_forgets_expired_sessions_and_stale_failures() {
     let SignedIn { token, .. } = sign_in(&t, ANA, ana.password.expose()).await.unwrap();
     assert_incorrect(sign_in(&t, "bob@fabrikam.example", "Wrong-Password-1").await);
     assert!(
-        t.app
-            .store()
+        t.store
             .sign_in_failures("upn:bob@fabrikam.example")
             .await
             .unwrap()
@@ -233,8 +232,7 @@ async fn the_purge_forgets_expired_sessions_and_stale_failures() {
     t.clock.advance(IDLE + TimeDelta::minutes(1));
     purge::purge_once(&t.app, 30).await.unwrap();
     assert!(
-        t.app
-            .store()
+        t.store
             .sign_in_failures("upn:bob@fabrikam.example")
             .await
             .unwrap()
@@ -320,7 +318,7 @@ async fn a_new_password_follows_the_policy_differs_and_ends_every_other_session(
     assert!(!resumes(&t, &other.token).await);
     let resumed = sessions::resume(&t.app, &changed.token).await.unwrap().unwrap();
     assert!(!resumed.agent.must_change_password);
-    assert!(!t.app.store().agent(ANA).await.unwrap().unwrap().must_change_password);
+    assert!(!t.store.agent(ANA).await.unwrap().unwrap().must_change_password);
 
     assert_incorrect(sign_in(&t, ANA, one_time).await);
     sign_in(&t, ANA, NEW_PASSWORD).await.unwrap();

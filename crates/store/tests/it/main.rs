@@ -6,8 +6,10 @@
 
 mod conformance;
 
-use tenantdesk_store::testing::TestDatabase;
-use tenantdesk_store::{PostgresStore, SqliteStore, Store, StoreOptions};
+use tenantdesk_postgres::testing::TestDatabase;
+use tenantdesk_postgres::{PostgresOptions, PostgresStore};
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::Store;
 
 /// A migrated SQLite store in a fresh temporary directory (kept alive by the returned guard).
 async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
@@ -21,7 +23,7 @@ async fn sqlite() -> (Box<dyn Store>, tempfile::TempDir) {
 /// A migrated PostgreSQL store on a database of its own, or `None` when no server is configured.
 async fn postgres(test: &str) -> Option<(Box<dyn Store>, TestDatabase)> {
     let database = TestDatabase::create(test).await?;
-    let store = PostgresStore::open(&database.url, &StoreOptions::default())
+    let store = PostgresStore::open(&database.url, &PostgresOptions::default())
         .await
         .expect("open postgres store");
     store.migrate().await.expect("migrate");

@@ -25,7 +25,7 @@ use tenantdesk_domain::{
 use uuid::Uuid;
 
 use super::{corrupt, time};
-use crate::{Result, StoreError};
+use tenantdesk_store::{Result, StoreError};
 
 /// A read to run on a reader thread.
 type Job = Box<dyn FnOnce(&Connection) + Send>;
@@ -58,7 +58,7 @@ impl Readers {
                         job(&connection);
                     }
                 })
-                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                .map_err(|e| StoreError::database(sqlx::Error::Io(e)))?;
         }
         Ok(Self {
             path: path.to_owned(),
@@ -95,11 +95,7 @@ impl Readers {
             idle.push(connection);
         }
         match done {
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)))
-                if matches!(failure.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
-            {
-                None
-            }
+            Err(StoreError::Database(error)) if would_wait(error.as_ref()) => None,
             done => Some(done),
         }
     }
@@ -136,12 +132,12 @@ fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection> {
 }
 
 fn gone() -> StoreError {
-    StoreError::Database(sqlx::Error::WorkerCrashed)
+    StoreError::database(sqlx::Error::WorkerCrashed)
 }
 
 /// A rusqlite error, as the store reports any database failure.
 pub(super) fn failed(error: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite(error)
+    StoreError::database(error)
 }
 
 /// A text column.
@@ -182,4 +178,13 @@ pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> Result<User> {
         created_at: time(millis(10)?)?,
         updated_at: time(millis(11)?)?,
     })
+}
+
+/// Whether `error` is SQLite's answer to a read that would have had to wait for a lock.
+fn would_wait(error: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        error.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(failure, _))
+            if matches!(failure.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }

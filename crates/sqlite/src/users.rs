@@ -6,7 +6,7 @@ use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
 use super::reader::{self, failed};
 use super::{SqliteStore, SqliteTx, millis, translate, user_from_row, uuid};
-use crate::{CustomerScope, Result, SortField, StoreError, UserQuery, UserReads, UserWrites};
+use tenantdesk_store::{CustomerScope, Result, SortField, StoreError, UserQuery, UserReads, UserWrites};
 
 /// The statement of a page of users as `query` asks.
 ///

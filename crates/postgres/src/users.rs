@@ -6,7 +6,7 @@ use sqlx::PgExecutor;
 use tenantdesk_domain::{CustomerId, PartnerId, User, UserId};
 
 use super::{PostgresStore, PostgresTx, get, translate, user_from_row, users_from_rows};
-use crate::{CustomerScope, Result, SortField, UserQuery, UserReads, UserWrites};
+use tenantdesk_store::{CustomerScope, Result, SortField, UserQuery, UserReads, UserWrites};
 
 /// Whether [`user_in_scope`] locks the row it reads.
 pub(super) enum Lock {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tenantdesk_domain::{CompanyName, Partner, PartnerId, PortalDomain};
 
 use super::{SqliteStore, SqliteTx, corrupt, get, millis, time, translate};
-use crate::{PartnerReads, PartnerWrites, Result};
+use tenantdesk_store::{PartnerReads, PartnerWrites, Result};
 
 #[async_trait]
 impl PartnerReads for SqliteStore {

@@ -1,5 +1,11 @@
-//! The PostgreSQL store: several stateless tenantdesk instances share one database. Row locks
-//! (`FOR UPDATE`) serialise the changes of one user; the purge skips rows another instance holds.
+//! tenantdesk's PostgreSQL store: several stateless tenantdesk instances share one database. Row
+//! locks (`FOR UPDATE`) serialise the changes of one user; the purge skips rows another instance
+//! holds. It implements `tenantdesk-store`'s traits.
+//!
+//! Modules: one per feature (`partners`, `customers`, `users`, `roles`, `audit`, `idempotency`,
+//! `agents`), as in the SQLite driver; `lookups`, where users asked for at the same moment are
+//! read in one statement; `testing` (feature `testing`), a database per test. Migrations in
+//! `migrations/`.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,9 +19,27 @@ use tenantdesk_domain::{
 };
 use uuid::Uuid;
 
-use crate::{Conflict, Result, Store, StoreError, StoreOptions, Tx};
+use tenantdesk_store::{Conflict, Result, Store, StoreError, Tx};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How to connect to the PostgreSQL server.
+#[derive(Clone, Debug)]
+pub struct PostgresOptions {
+    /// The most connections the pool opens.
+    pub pool_size: u32,
+    /// The longest a statement may run before the server cancels it.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 10,
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
 
 /// A tenantdesk database on a PostgreSQL server.
 #[derive(Debug, Clone)]
@@ -27,7 +51,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to the database of a `postgres://` URL (TLS as its `sslmode` says), and starts the
     /// tasks that look users up on the current runtime. Does not migrate.
-    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self> {
+    pub async fn open(url: &str, options: &PostgresOptions) -> Result<Self> {
         let mut connect = PgConnectOptions::from_str(url).map_err(translate)?;
         if let Some(timeout) = options.statement_timeout {
             connect = connect.options([("statement_timeout", timeout.as_millis().to_string())]);
@@ -42,8 +66,8 @@ impl PostgresStore {
         Ok(Self { pool, lookups })
     }
 
-    /// The connection pool, for the SQLite-to-PostgreSQL copy.
-    pub(crate) fn pool(&self) -> &PgPool {
+    /// The connection pool, for the SQLite-to-PostgreSQL copy (`tenantdesk copy`).
+    pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 }
@@ -65,7 +89,7 @@ fn translate(error: sqlx::Error) -> StoreError {
         };
         return StoreError::Conflict(kind);
     }
-    StoreError::Database(error)
+    StoreError::database(error)
 }
 
 fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
@@ -111,7 +135,7 @@ fn check_user_columns(row: &PgRow) -> Result<()> {
     let types = [UUID, UUID, STR, STR, STR, STR, STR, STR, TIME, BOOL, TIME, TIME];
     for (index, compatible) in types.into_iter().enumerate() {
         let column = row.columns().get(index).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::ColumnIndexOutOfBounds {
+            StoreError::database(sqlx::Error::ColumnIndexOutOfBounds {
                 index,
                 len: row.columns().len(),
             })
@@ -205,12 +229,17 @@ mod idempotency;
 mod lookups;
 mod partners;
 mod roles;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod users;
 
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migration)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(Box::new(e)))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -261,18 +290,17 @@ mod tests {
     use tenantdesk_domain::PartnerId;
 
     use super::*;
-    use crate::CustomerScope;
     use crate::testing::TestDatabase;
+    use tenantdesk_store::CustomerScope;
 
     #[tokio::test]
     async fn a_statement_running_past_the_timeout_is_cancelled() {
         let Some(database) = TestDatabase::create("statement timeout").await else {
             return;
         };
-        let options = StoreOptions {
+        let options = PostgresOptions {
             pool_size: 1,
             statement_timeout: Some(Duration::from_millis(200)),
-            ..StoreOptions::default()
         };
         let store = PostgresStore::open(&database.url, &options).await.unwrap();
         let error = sqlx::query("SELECT pg_sleep(5)")
@@ -350,7 +378,7 @@ mod tests {
     /// holds is reported as corrupt, where sqlx's decoding would panic.
     #[tokio::test]
     async fn a_partner_created_at_infinity_is_corrupt() {
-        use crate::PartnerReads as _;
+        use tenantdesk_store::PartnerReads as _;
         let Some(database) = TestDatabase::create("partner time").await else {
             return;
         };
@@ -412,7 +440,7 @@ mod tests {
     /// A migrated store on a database of its own, with a user of `upn` written by hand, its
     /// partner and customer with it.
     async fn store_with_user(database: &TestDatabase, upn: &str) -> (PostgresStore, CustomerScope, UserId) {
-        let store = PostgresStore::open(&database.url, &StoreOptions::default())
+        let store = PostgresStore::open(&database.url, &PostgresOptions::default())
             .await
             .unwrap();
         store.migrate().await.unwrap();
@@ -458,7 +486,7 @@ mod tests {
             return;
         };
         let (store, scope, id) = store_with_user(&database, "ana at contoso.com").await;
-        crate::tests::assert_reported_as_corrupt(&store, scope, id, "upn").await;
+        tenantdesk_store::testing::assert_reported_as_corrupt(&store, scope, id, "upn").await;
     }
 
     /// A column of another type than the one a user is read as is refused by a read of one user
@@ -475,6 +503,6 @@ mod tests {
             .execute(store.pool())
             .await
             .unwrap();
-        crate::tests::assert_reported_as_corrupt(&store, scope, id, "column created_at is of type").await;
+        tenantdesk_store::testing::assert_reported_as_corrupt(&store, scope, id, "column created_at is of type").await;
     }
 }

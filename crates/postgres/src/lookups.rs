@@ -27,7 +27,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::users::{Lock, user_in_scope};
 use super::{check_user_columns, decode_user, get, translate};
-use crate::{CustomerScope, Result, StoreError};
+use tenantdesk_store::{CustomerScope, Result, StoreError};
 
 /// At most this many lookups go in one statement.
 const BATCH: usize = 64;
@@ -91,10 +91,10 @@ impl UserLookups {
         let (answer, answered) = oneshot::channel();
         self.queue
             .send(Lookup { scope, id, answer })
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+            .map_err(|_| StoreError::database(sqlx::Error::PoolClosed))?;
         answered
             .await
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+            .map_err(|_| StoreError::database(sqlx::Error::PoolClosed))?
     }
 }
 
@@ -282,11 +282,12 @@ mod tests {
 
     use super::*;
     use crate::testing::TestDatabase;
-    use crate::{PostgresStore, Store as _, StoreOptions};
+    use crate::{PostgresOptions, PostgresStore};
+    use tenantdesk_store::Store as _;
 
     /// A migrated database, and a pool of `size` on it that counts the connections it takes back.
     async fn counting_pool(database: &TestDatabase, size: u32) -> (PgPool, Arc<AtomicUsize>) {
-        let store = PostgresStore::open(&database.url, &StoreOptions::default())
+        let store = PostgresStore::open(&database.url, &PostgresOptions::default())
             .await
             .unwrap();
         store.migrate().await.unwrap();

@@ -1,24 +1,23 @@
-//! The audit log: its pages, appends and retention purge, on the SQLite store.
+//! The audit log: its pages, appends and retention purge, on the PostgreSQL store.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use tenantdesk_domain::{AuditRecord, Operation, Outcome, PartnerId};
+use sqlx::postgres::PgRow;
+use tenantdesk_domain::{AuditRecord, CustomerId, Operation, Outcome, PartnerId};
+use uuid::Uuid;
 
-use super::{SqliteStore, SqliteTx, corrupt, get, millis, time, translate, uuid};
-use crate::{AuditQuery, AuditReads, AuditWrites, Result, StoreError};
+use super::{PostgresStore, PostgresTx, get, time, translate};
+use tenantdesk_store::{AuditQuery, AuditReads, AuditWrites, Result, StoreError};
 
-fn audit_from_row(partner: PartnerId, row: &SqliteRow) -> Result<AuditRecord> {
+fn audit_from_row(partner: PartnerId, row: &PgRow) -> Result<AuditRecord> {
     let operation: String = get(row, "operation")?;
     let outcome: String = get(row, "outcome")?;
     Ok(AuditRecord {
-        id: uuid(row, "id")?,
-        at: time(get(row, "at")?)?,
+        id: get(row, "id")?,
+        at: time(row, "at")?,
         partner,
         actor: get(row, "actor")?,
-        customer: get::<Option<String>>(row, "customer_id")?
-            .map(|c| c.parse().map_err(corrupt("customer id")))
-            .transpose()?,
+        customer: get::<Option<Uuid>>(row, "customer_id")?.map(CustomerId::from_uuid),
         resource: get(row, "resource_id")?,
         operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt(format!("operation {operation}")))?,
         outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome}")))?,
@@ -28,26 +27,24 @@ fn audit_from_row(partner: PartnerId, row: &SqliteRow) -> Result<AuditRecord> {
 }
 
 #[async_trait]
-impl AuditReads for SqliteStore {
-    // `LIMIT … + 0`: a bound limit SQLite does not plan with, so the statement stays prepared
-    // (see `users::page_sql`).
+impl AuditReads for PostgresStore {
     async fn audit_records(&self, partner: PartnerId, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "SELECT id, at, actor, customer_id, resource_id, operation, outcome, request_id, correlation_id \
-             FROM audit_records WHERE partner_id = ?1 AND at >= ?2 AND at < ?3 \
-             AND (?4 IS NULL OR customer_id = ?4) AND (?5 IS NULL OR resource_id = ?5) \
-             AND (?6 IS NULL OR operation = ?6) AND (?7 IS NULL OR correlation_id = ?7) \
-             AND (?8 IS NULL OR (at, id) < (?8, ?9)) ORDER BY at DESC, id DESC LIMIT ?10 + 0",
+             FROM audit_records WHERE partner_id = $1 AND at >= $2 AND at < $3 \
+             AND ($4::uuid IS NULL OR customer_id = $4) AND ($5::text IS NULL OR resource_id = $5) \
+             AND ($6::text IS NULL OR operation = $6) AND ($7::text IS NULL OR correlation_id = $7) \
+             AND ($8::timestamptz IS NULL OR (at, id) < ($8, $9::uuid)) ORDER BY at DESC, id DESC LIMIT $10",
         )
-        .bind(partner.to_string())
-        .bind(millis(query.from))
-        .bind(millis(query.to))
-        .bind(query.customer.map(|c| c.to_string()))
+        .bind(partner.as_uuid())
+        .bind(query.from)
+        .bind(query.to)
+        .bind(query.customer.map(|c| c.as_uuid()))
         .bind(query.resource.clone())
         .bind(query.operation.map(Operation::as_str))
         .bind(query.correlation_id.clone())
-        .bind(query.after.map(|(at, _)| millis(at)))
-        .bind(query.after.map(|(_, id)| id.to_string()))
+        .bind(query.after.map(|(at, _)| at))
+        .bind(query.after.map(|(_, id)| id))
         .bind(i64::from(query.limit))
         .fetch_all(&self.pool)
         .await
@@ -57,10 +54,10 @@ impl AuditReads for SqliteStore {
 }
 
 #[async_trait]
-impl AuditWrites for SqliteTx {
+impl AuditWrites for PostgresTx {
     async fn delete_audit_before(&mut self, cutoff: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM audit_records WHERE at < ?")
-            .bind(millis(cutoff))
+        let done = sqlx::query("DELETE FROM audit_records WHERE at < $1")
+            .bind(cutoff)
             .execute(&mut *self.0)
             .await
             .map_err(translate)?;
@@ -70,13 +67,13 @@ impl AuditWrites for SqliteTx {
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_records (partner_id, id, at, actor, customer_id, resource_id, operation, outcome, \
-             request_id, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             request_id, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(record.partner.to_string())
-        .bind(record.id.to_string())
-        .bind(millis(record.at))
+        .bind(record.partner.as_uuid())
+        .bind(record.id)
+        .bind(record.at)
         .bind(&record.actor)
-        .bind(record.customer.map(|c| c.to_string()))
+        .bind(record.customer.map(|c| c.as_uuid()))
         .bind(&record.resource)
         .bind(record.operation.as_str())
         .bind(record.outcome.as_str())

@@ -6,7 +6,7 @@ use tenantdesk_domain::{DirectoryRoleId, User, UserId};
 use uuid::Uuid;
 
 use super::{PostgresStore, PostgresTx, translate, users_from_rows};
-use crate::{CustomerScope, Result, RoleReads, RoleWrites};
+use tenantdesk_store::{CustomerScope, Result, RoleReads, RoleWrites};
 
 #[async_trait]
 impl RoleReads for PostgresStore {

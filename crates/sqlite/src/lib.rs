@@ -1,4 +1,9 @@
-//! The embedded SQLite store: one file, WAL journal, writers serialised by `BEGIN IMMEDIATE`.
+//! tenantdesk's SQLite store: one file, WAL journal, writers serialised by `BEGIN IMMEDIATE`; it
+//! implements `tenantdesk-store`'s traits.
+//!
+//! Modules: one per feature (`partners`, `customers`, `users`, `roles`, `audit`, `idempotency`,
+//! `agents`), as in the PostgreSQL driver, and `reader`, the rusqlite reader threads of the hot
+//! reads. Migrations in `migrations/`.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -6,16 +11,28 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tenantdesk_domain::{
     CustomerId, DisplayName, PersonName, UsageLocation, User, UserId, UserPrincipalName, UserState,
 };
 use uuid::Uuid;
 
-use crate::{Conflict, Result, Store, StoreError, Tx};
+use tenantdesk_store::{Conflict, Result, Store, StoreError, Tx};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// When SQLite acknowledges a commit, as its `synchronous` setting says (the journal is WAL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    /// `FULL`: every commit is on disk before it is acknowledged; nothing acknowledged is lost,
+    /// even to a power loss. The default.
+    #[default]
+    Full,
+    /// `NORMAL`: commits are synced to disk at checkpoints only. Still safe against a crash of the
+    /// process, but a power loss or an operating system crash can take back the last commits.
+    Normal,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A tenantdesk database in one SQLite file: a pool of sqlx connections for writes and most
 /// reads, and reader threads on rusqlite for the hot reads (`reader`).
@@ -29,23 +46,23 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL. Does not migrate.
     pub async fn open(url: &str) -> Result<Self> {
-        Self::connect(url, true, crate::SqliteSynchronous::Full).await
+        Self::connect(url, true, Synchronous::Full).await
     }
 
     /// [`SqliteStore::open`], acknowledging commits as `synchronous` says.
-    pub async fn open_with(url: &str, synchronous: crate::SqliteSynchronous) -> Result<Self> {
+    pub async fn open_with(url: &str, synchronous: Synchronous) -> Result<Self> {
         Self::connect(url, true, synchronous).await
     }
 
     /// Opens the database at a `sqlite://PATH` URL, which must exist (a source to copy from).
     pub async fn open_existing(url: &str) -> Result<Self> {
-        Self::connect(url, false, crate::SqliteSynchronous::Full).await
+        Self::connect(url, false, Synchronous::Full).await
     }
 
-    async fn connect(url: &str, create: bool, synchronous: crate::SqliteSynchronous) -> Result<Self> {
+    async fn connect(url: &str, create: bool, synchronous: Synchronous) -> Result<Self> {
         let synchronous = match synchronous {
-            crate::SqliteSynchronous::Full => SqliteSynchronous::Full,
-            crate::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
+            Synchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
+            Synchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
         };
         let options = SqliteConnectOptions::from_str(url)
             .map_err(translate)?
@@ -56,7 +73,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30));
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if create && !in_memory {
-            create_owner_only(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            create_owner_only(options.get_filename()).map_err(|e| StoreError::database(sqlx::Error::Io(e)))?;
         }
         let path = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
@@ -74,8 +91,8 @@ impl SqliteStore {
         Ok(Self { pool, readers })
     }
 
-    /// The connection pool, for the SQLite-to-PostgreSQL copy.
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    /// The connection pool, for the SQLite-to-PostgreSQL copy (`tenantdesk copy`).
+    pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 }
@@ -125,7 +142,7 @@ fn translate(error: sqlx::Error) -> StoreError {
         };
         return StoreError::Conflict(kind);
     }
-    StoreError::Database(error)
+    StoreError::database(error)
 }
 
 fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
@@ -194,7 +211,10 @@ mod users;
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migration)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(Box::new(e)))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -250,7 +270,7 @@ mod tests {
     /// (SQLite prepares a statement again at every bind when a bound value steers its plan).
     #[tokio::test]
     async fn a_page_statement_is_not_prepared_again_at_each_bind() {
-        use crate::{SortField, UserQuery};
+        use tenantdesk_store::{SortField, UserQuery};
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = SqliteStore::open(&url).await.unwrap();
@@ -261,7 +281,7 @@ mod tests {
                 state,
                 sort: SortField::DisplayName,
                 descending: after,
-                after: after.then(|| crate::UserCursor {
+                after: after.then(|| tenantdesk_store::UserCursor {
                     sort_value: "b".to_owned(),
                     id: UserId::new(),
                 }),
@@ -301,8 +321,8 @@ mod tests {
     /// program) is reported as corrupt, read alone or in a page, not served.
     #[tokio::test]
     async fn a_stored_user_that_breaks_the_rules_is_corrupt_not_served() {
-        use crate::CustomerScope;
         use tenantdesk_domain::PartnerId;
+        use tenantdesk_store::CustomerScope;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.db");
         let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
@@ -344,7 +364,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        crate::tests::assert_reported_as_corrupt(&store, scope, id, "upn").await;
+        tenantdesk_store::testing::assert_reported_as_corrupt(&store, scope, id, "upn").await;
     }
 
     /// A read that would wait for a lock is not run in place (where it must not wait) but on a
@@ -391,14 +411,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         assert_eq!(synchronous_of(&SqliteStore::open(&url).await.unwrap()).await, 2);
-        let default = crate::StoreOptions::default().sqlite_synchronous;
+        let default = Synchronous::default();
         assert_eq!(
             synchronous_of(&SqliteStore::open_with(&url, default).await.unwrap()).await,
             2
         );
-        let normal = SqliteStore::open_with(&url, crate::SqliteSynchronous::Normal)
-            .await
-            .unwrap();
+        let normal = SqliteStore::open_with(&url, Synchronous::Normal).await.unwrap();
         assert_eq!(synchronous_of(&normal).await, 1);
     }
 }

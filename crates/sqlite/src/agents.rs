@@ -7,7 +7,7 @@ use tenantdesk_domain::{AgentAccount, PartnerId, UserPrincipalName};
 use uuid::Uuid;
 
 use super::{SqliteStore, SqliteTx, corrupt, get, millis, time, translate, uuid};
-use crate::{AgentReads, AgentWrites, Result, SignInFailures, StoredSession};
+use tenantdesk_store::{AgentReads, AgentWrites, Result, SignInFailures, StoredSession};
 
 macro_rules! agent_columns {
     () => {

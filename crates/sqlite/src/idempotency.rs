@@ -6,7 +6,7 @@ use sqlx::Row;
 use tenantdesk_domain::PartnerId;
 
 use super::{SqliteStore, SqliteTx, corrupt, millis, time, translate};
-use crate::{IdempotencyKey, IdempotencyReads, IdempotencyWrites, Result, StoredResponse};
+use tenantdesk_store::{IdempotencyKey, IdempotencyReads, IdempotencyWrites, Result, StoredResponse};
 
 #[async_trait]
 impl IdempotencyReads for SqliteStore {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tenantdesk_domain::{DirectoryRoleId, User, UserId};
 
 use super::{SqliteStore, SqliteTx, corrupt, millis, translate, user_from_row};
-use crate::{CustomerScope, Result, RoleReads, RoleWrites};
+use tenantdesk_store::{CustomerScope, Result, RoleReads, RoleWrites};
 
 #[async_trait]
 impl RoleReads for SqliteStore {

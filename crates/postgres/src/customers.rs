@@ -1,28 +1,28 @@
-//! Customers and their domains, on the SQLite store.
+//! Customers and their domains, on the PostgreSQL store.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
+use sqlx::postgres::PgRow;
 use tenantdesk_domain::{CompanyName, Customer, CustomerId, DomainName, PartnerId, ProviderInstanceId};
 
-use super::{SqliteStore, SqliteTx, corrupt, get, millis, time, translate, uuid};
-use crate::{CustomerReads, CustomerWrites, Result};
+use super::{PostgresStore, PostgresTx, corrupt, get, time, translate};
+use tenantdesk_store::{CustomerReads, CustomerWrites, Result};
 
 /// Folds rows of `customers JOIN customer_domains`, ordered by customer then position.
-fn customers_from_rows(rows: &[SqliteRow]) -> Result<Vec<Customer>> {
+fn customers_from_rows(rows: &[PgRow]) -> Result<Vec<Customer>> {
     let mut customers: Vec<Customer> = Vec::new();
     for row in rows {
-        let id = CustomerId::from_uuid(uuid(row, "id")?);
+        let id = CustomerId::from_uuid(get(row, "id")?);
         let domain = DomainName::parse(&get::<String>(row, "domain")?).map_err(corrupt("domain"))?;
         match customers.last_mut() {
             Some(last) if last.id == id => last.domains.push(domain),
             _ => customers.push(Customer {
                 id,
-                partner: PartnerId::from_uuid(uuid(row, "partner_id")?),
+                partner: PartnerId::from_uuid(get(row, "partner_id")?),
                 company_name: CompanyName::parse(&get::<String>(row, "company_name")?)
                     .map_err(corrupt("company name"))?,
                 domains: vec![domain],
-                provider_instance: ProviderInstanceId::from_uuid(uuid(row, "provider_instance_id")?),
-                created_at: time(get(row, "created_at")?)?,
+                provider_instance: ProviderInstanceId::from_uuid(get(row, "provider_instance_id")?),
+                created_at: time(row, "created_at")?,
             }),
         }
     }
@@ -40,12 +40,12 @@ macro_rules! customer_select {
 }
 
 #[async_trait]
-impl CustomerReads for SqliteStore {
+impl CustomerReads for PostgresStore {
     async fn customers(&self, partner: PartnerId) -> Result<Vec<Customer>> {
         let rows = sqlx::query(customer_select!(
-            "WHERE c.partner_id = ? ORDER BY c.created_at, c.id, d.position"
+            "WHERE c.partner_id = $1 ORDER BY c.created_at, c.id, d.position"
         ))
-        .bind(partner.to_string())
+        .bind(partner.as_uuid())
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
@@ -54,10 +54,10 @@ impl CustomerReads for SqliteStore {
 
     async fn customer(&self, partner: PartnerId, id: CustomerId) -> Result<Option<Customer>> {
         let rows = sqlx::query(customer_select!(
-            "WHERE c.partner_id = ? AND c.id = ? ORDER BY d.position"
+            "WHERE c.partner_id = $1 AND c.id = $2 ORDER BY d.position"
         ))
-        .bind(partner.to_string())
-        .bind(id.to_string())
+        .bind(partner.as_uuid())
+        .bind(id.as_uuid())
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
@@ -66,23 +66,23 @@ impl CustomerReads for SqliteStore {
 }
 
 #[async_trait]
-impl CustomerWrites for SqliteTx {
+impl CustomerWrites for PostgresTx {
     async fn insert_customer(&mut self, customer: &Customer) -> Result<()> {
         sqlx::query(
             "INSERT INTO customers (id, partner_id, company_name, provider_instance_id, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(customer.id.to_string())
-        .bind(customer.partner.to_string())
+        .bind(customer.id.as_uuid())
+        .bind(customer.partner.as_uuid())
         .bind(customer.company_name.as_str())
-        .bind(customer.provider_instance.to_string())
-        .bind(millis(customer.created_at))
+        .bind(customer.provider_instance.as_uuid())
+        .bind(customer.created_at)
         .execute(&mut *self.0)
         .await
         .map_err(translate)?;
-        for (position, domain) in (0_i64..).zip(&customer.domains) {
-            sqlx::query("INSERT INTO customer_domains (customer_id, domain, position) VALUES (?, ?, ?)")
-                .bind(customer.id.to_string())
+        for (position, domain) in (0_i32..).zip(&customer.domains) {
+            sqlx::query("INSERT INTO customer_domains (customer_id, domain, position) VALUES ($1, $2, $3)")
+                .bind(customer.id.as_uuid())
                 .bind(domain.as_str())
                 .bind(position)
                 .execute(&mut *self.0)

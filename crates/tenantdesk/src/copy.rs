@@ -7,7 +7,9 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
-use crate::{PostgresStore, Result, SqliteStore, StoreError};
+use tenantdesk_postgres::PostgresStore;
+use tenantdesk_sqlite::SqliteStore;
+use tenantdesk_store::{Result, StoreError};
 
 /// How a column is stored on SQLite, and so how it converts.
 #[derive(Clone, Copy)]
@@ -146,17 +148,16 @@ fn corrupt(table: &str, column: &str, error: impl std::fmt::Display) -> StoreErr
     StoreError::Corrupt(format!("{table}.{column}: {error}"))
 }
 
-fn database(error: sqlx::Error) -> StoreError {
-    StoreError::Database(error)
-}
-
 /// Copies every row of `from` into `to`, which must be migrated and empty. Returns the number of
 /// rows copied per table.
 pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> Result<Vec<(&'static str, u64)>> {
-    let mut tx = to.pool().begin().await.map_err(database)?;
+    let mut tx = to.pool().begin().await.map_err(StoreError::database)?;
     for (table, _) in TABLES {
         let sql = sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})"));
-        let taken: bool = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.map_err(database)?;
+        let taken: bool = sqlx::query_scalar(sql)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::database)?;
         if taken {
             return Err(StoreError::Corrupt(format!(
                 "the target database is not empty: {table} has rows"
@@ -167,7 +168,10 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
     for (table, columns) in TABLES {
         let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
         let select = sqlx::AssertSqlSafe(format!("SELECT {} FROM {table}", names.join(", ")));
-        let rows: Vec<SqliteRow> = sqlx::query(select).fetch_all(from.pool()).await.map_err(database)?;
+        let rows: Vec<SqliteRow> = sqlx::query(select)
+            .fetch_all(from.pool())
+            .await
+            .map_err(StoreError::database)?;
         let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
         let insert = format!(
             "INSERT INTO {table} ({}) VALUES ({})",
@@ -179,9 +183,9 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
             for (index, column) in columns.iter().enumerate() {
                 let name = column.name();
                 query = match column {
-                    Text(_) => query.bind(row.try_get::<Option<String>, _>(index).map_err(database)?),
+                    Text(_) => query.bind(row.try_get::<Option<String>, _>(index).map_err(StoreError::database)?),
                     Id(_) => {
-                        let text: Option<String> = row.try_get(index).map_err(database)?;
+                        let text: Option<String> = row.try_get(index).map_err(StoreError::database)?;
                         let id = text
                             .map(|t| Uuid::parse_str(&t))
                             .transpose()
@@ -189,15 +193,15 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
                         query.bind(id)
                     }
                     Time(_) => {
-                        let millis: Option<i64> = row.try_get(index).map_err(database)?;
+                        let millis: Option<i64> = row.try_get(index).map_err(StoreError::database)?;
                         let time = millis
                             .map(|m| DateTime::from_timestamp_millis(m).ok_or_else(|| corrupt(table, name, m)))
                             .transpose()?;
                         query.bind(time)
                     }
-                    Bool(_) => query.bind(row.try_get::<Option<bool>, _>(index).map_err(database)?),
+                    Bool(_) => query.bind(row.try_get::<Option<bool>, _>(index).map_err(StoreError::database)?),
                     Int(_) => {
-                        let value: Option<i64> = row.try_get(index).map_err(database)?;
+                        let value: Option<i64> = row.try_get(index).map_err(StoreError::database)?;
                         let value = value
                             .map(i32::try_from)
                             .transpose()
@@ -206,10 +210,10 @@ pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> 
                     }
                 };
             }
-            query.execute(&mut *tx).await.map_err(database)?;
+            query.execute(&mut *tx).await.map_err(StoreError::database)?;
         }
         report.push((*table, rows.len() as u64));
     }
-    tx.commit().await.map_err(database)?;
+    tx.commit().await.map_err(StoreError::database)?;
     Ok(report)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tenantdesk_domain::PartnerId;
 
 use super::{PostgresStore, PostgresTx, corrupt, get, time, translate};
-use crate::{IdempotencyKey, IdempotencyReads, IdempotencyWrites, Result, StoredResponse};
+use tenantdesk_store::{IdempotencyKey, IdempotencyReads, IdempotencyWrites, Result, StoredResponse};
 
 #[async_trait]
 impl IdempotencyReads for PostgresStore {
