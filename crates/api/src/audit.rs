@@ -67,7 +67,7 @@ fn continuation_token(
         to: query.to,
         customer: query.customer,
         resource: query.resource.clone(),
-        operation: query.operation.map(|o| o.as_str().to_owned()),
+        operation: query.operation.as_ref().map(|o| o.as_str().to_owned()),
         correlation_id: query.correlation_id.clone(),
         limit: query.limit,
         at: last.at,
@@ -95,9 +95,10 @@ pub fn render(record: &AuditRecord) -> tenantdesk_wire::AuditRecord {
         resource_id: record.resource.clone(),
         operation_type: record.operation.as_str().to_owned(),
         operation_date: record.at,
-        operation_status: match record.outcome {
+        operation_status: match &record.outcome {
             Outcome::Success | Outcome::Replayed => "succeeded",
             Outcome::Failure => "failed",
+            Outcome::Other(stored) => stored,
         }
         .to_owned(),
         customized_data: if record.outcome == Outcome::Replayed {

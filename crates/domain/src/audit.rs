@@ -6,7 +6,11 @@ use uuid::Uuid;
 use crate::{CustomerId, PartnerId};
 
 /// The operations audit records name, as Partner Center spells them.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+///
+/// Read from storage with [`Operation::from_stored`]: an operation a newer version of tenantdesk
+/// wrote (two versions serve one database during a rolling upgrade) is kept as it is stored
+/// ([`Operation::Other`]) and shown as it is, never refused.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Operation {
     /// A customer was created.
     CreateCustomer,
@@ -42,10 +46,12 @@ pub enum Operation {
     AgentSignOut,
     /// An agent replaced its password.
     ChangeAgentPassword,
+    /// An operation this build does not know, as stored (by a newer version).
+    Other(Box<str>),
 }
 
 impl Operation {
-    /// Every operation.
+    /// Every operation this build knows.
     pub const ALL: [Operation; 17] = [
         Self::CreateCustomer,
         Self::CreateCustomerUser,
@@ -66,14 +72,21 @@ impl Operation {
         Self::ChangeAgentPassword,
     ];
 
-    /// The operation named `value`.
+    /// The operation this build knows by the name `value` (a filter on the audit log names one).
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|operation| operation.as_str() == value)
     }
 
-    /// The kind of resource the operation acts on, as audit records name it.
-    pub fn resource_type(self) -> &'static str {
+    /// The operation stored as `value`: one this build knows, or [`Operation::Other`].
+    pub fn from_stored(value: &str) -> Self {
+        Self::parse(value).unwrap_or_else(|| Self::Other(value.into()))
+    }
+
+    /// The kind of resource the operation acts on, as audit records name it; `Unknown` for an
+    /// operation this build does not know.
+    pub fn resource_type(&self) -> &'static str {
         match self {
+            Self::Other(_) => "Unknown",
             Self::CreateCustomer => "Customer",
             Self::AddDirectoryRoleMember | Self::RemoveDirectoryRoleMember => "DirectoryRoleMember",
             Self::CreateAgent
@@ -88,7 +101,7 @@ impl Operation {
     }
 
     /// The operation's name.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::CreateCustomer => "CreateCustomer",
             Self::CreateCustomerUser => "CreateCustomerUser",
@@ -107,6 +120,7 @@ impl Operation {
             Self::AgentLockedOut => "AgentLockedOut",
             Self::AgentSignOut => "AgentSignOut",
             Self::ChangeAgentPassword => "ChangeAgentPassword",
+            Self::Other(name) => name,
         }
     }
 }
@@ -158,8 +172,9 @@ impl AuditRecord {
     }
 }
 
-/// Whether an audited operation succeeded.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// Whether an audited operation succeeded. Read from storage with [`Outcome::from_stored`], which
+/// keeps an outcome a newer version wrote as it is ([`Outcome::Other`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Outcome {
     /// It was done.
     Success,
@@ -168,25 +183,53 @@ pub enum Outcome {
     /// A retry with the same `MS-RequestId` by the same caller was answered with the recorded
     /// response of the request that did it; nothing was done again.
     Replayed,
+    /// An outcome this build does not know, as stored (by a newer version).
+    Other(Box<str>),
 }
 
 impl Outcome {
-    /// `success` or `failure`, as stored.
-    pub fn as_str(self) -> &'static str {
+    /// `success`, `failure` or `replayed`, as stored.
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
             Self::Replayed => "replayed",
+            Self::Other(stored) => stored,
         }
     }
 
     /// The inverse of [`Outcome::as_str`].
-    pub fn parse(value: &str) -> Option<Self> {
+    pub fn from_stored(value: &str) -> Self {
         match value {
-            "success" => Some(Self::Success),
-            "failure" => Some(Self::Failure),
-            "replayed" => Some(Self::Replayed),
-            _ => None,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            "replayed" => Self::Replayed,
+            other => Self::Other(other.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_newer_version_stored_reads_back_as_it_is() {
+        for operation in Operation::ALL {
+            assert_eq!(Operation::from_stored(operation.as_str()), operation);
+        }
+        let newer = Operation::from_stored("GrantAdminConsent");
+        assert_eq!(newer, Operation::Other("GrantAdminConsent".into()));
+        assert_eq!(newer.as_str(), "GrantAdminConsent");
+        assert_eq!(newer.resource_type(), "Unknown");
+        assert_eq!(
+            Operation::parse("GrantAdminConsent"),
+            None,
+            "a filter names a known operation"
+        );
+        for outcome in [Outcome::Success, Outcome::Failure, Outcome::Replayed] {
+            assert_eq!(Outcome::from_stored(outcome.as_str()), outcome);
+        }
+        assert_eq!(Outcome::from_stored("partial").as_str(), "partial");
     }
 }

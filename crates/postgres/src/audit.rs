@@ -19,8 +19,8 @@ fn audit_from_row(partner: PartnerId, row: &PgRow) -> Result<AuditRecord> {
         actor: get(row, "actor")?,
         customer: get::<Option<Uuid>>(row, "customer_id")?.map(CustomerId::from_uuid),
         resource: get(row, "resource_id")?,
-        operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt(format!("operation {operation}")))?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome}")))?,
+        operation: Operation::from_stored(&operation),
+        outcome: Outcome::from_stored(&outcome),
         request_id: get(row, "request_id")?,
         correlation_id: get(row, "correlation_id")?,
     })
@@ -41,7 +41,7 @@ impl AuditReads for PostgresStore {
         .bind(query.to)
         .bind(query.customer.map(|c| c.as_uuid()))
         .bind(query.resource.clone())
-        .bind(query.operation.map(Operation::as_str))
+        .bind(query.operation.as_ref().map(Operation::as_str))
         .bind(query.correlation_id.clone())
         .bind(query.after.map(|(at, _)| at))
         .bind(query.after.map(|(_, id)| id))

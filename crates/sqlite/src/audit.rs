@@ -20,8 +20,8 @@ fn audit_from_row(partner: PartnerId, row: &SqliteRow) -> Result<AuditRecord> {
             .map(|c| c.parse().map_err(corrupt("customer id")))
             .transpose()?,
         resource: get(row, "resource_id")?,
-        operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt(format!("operation {operation}")))?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome}")))?,
+        operation: Operation::from_stored(&operation),
+        outcome: Outcome::from_stored(&outcome),
         request_id: get(row, "request_id")?,
         correlation_id: get(row, "correlation_id")?,
     })
@@ -44,7 +44,7 @@ impl AuditReads for SqliteStore {
         .bind(millis(query.to))
         .bind(query.customer.map(|c| c.to_string()))
         .bind(query.resource.clone())
-        .bind(query.operation.map(Operation::as_str))
+        .bind(query.operation.as_ref().map(Operation::as_str))
         .bind(query.correlation_id.clone())
         .bind(query.after.map(|(at, _)| millis(at)))
         .bind(query.after.map(|(_, id)| id.to_string()))

@@ -295,3 +295,33 @@ async fn the_purge_keeps_audit_records_for_the_retention_period_only() {
         "gone after 365 days"
     );
 }
+
+/// During a rolling upgrade a newer version writes operations and outcomes this one does not
+/// know: the log still lists, showing them as they were stored, instead of answering 500.
+#[tokio::test]
+async fn records_a_newer_version_wrote_are_listed_as_stored() {
+    let app = spawn_app!();
+    let newer = tenantdesk_domain::AuditRecord {
+        customer: Some(app.customer.id),
+        outcome: tenantdesk_domain::Outcome::Other("partial".into()),
+        ..tenantdesk_domain::AuditRecord::new(
+            app.partner,
+            "agent@fabrikam.com",
+            tenantdesk_domain::Operation::Other("GrantAdminConsent".into()),
+            app.state.app().now(),
+        )
+    };
+    let mut tx = app.store.begin().await.unwrap();
+    tx.insert_audit(&newer).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let listed = app.sdk().audit_records(&AuditQuery::default()).await.unwrap();
+    let record = listed
+        .items
+        .iter()
+        .find(|r| r.id == newer.id)
+        .expect("the newer record is listed");
+    assert_eq!(record.operation_type, "GrantAdminConsent");
+    assert_eq!(record.operation_status, "partial");
+    assert_eq!(record.resource_type, "Unknown");
+}

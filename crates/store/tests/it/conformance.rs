@@ -608,7 +608,7 @@ pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
             ..AuditRecord::new(
                 scope.partner,
                 "agent@fabrikam.com",
-                Operation::ALL[i as usize],
+                Operation::ALL[i as usize].clone(),
                 now - TimeDelta::minutes(10 - i),
             )
         };
@@ -648,7 +648,7 @@ pub async fn audit_records_are_found_by_filter_newest_first(store: &dyn Store) {
     );
     assert_eq!(
         count(AuditQuery {
-            operation: Some(Operation::ALL[2]),
+            operation: Some(Operation::ALL[2].clone()),
             ..all.clone()
         })
         .await,
@@ -772,6 +772,29 @@ fn agent_value(partner: PartnerId, upn: &str, role: AgentRole) -> AgentAccount {
         created_at: now,
         password_changed_at: now,
     }
+}
+
+/// A record a newer version wrote, with an operation and an outcome this build does not know
+/// (two versions share the database during a rolling upgrade), reads back as it was stored.
+pub async fn audit_records_a_newer_version_wrote_read_as_stored(store: &dyn Store) {
+    let scope = customer(store, partner(store).await).await;
+    let at = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    let record = AuditRecord {
+        customer: Some(scope.customer),
+        outcome: Outcome::Other("partial".into()),
+        ..AuditRecord::new(
+            scope.partner,
+            "agent@fabrikam.com",
+            Operation::Other("GrantAdminConsent".into()),
+            at,
+        )
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_audit(&record).await.unwrap();
+    tx.commit().await.unwrap();
+    let query = every_record_between(at - TimeDelta::seconds(1), at + TimeDelta::seconds(1));
+    let listed = store.audit_records(scope.partner, &query).await.unwrap();
+    assert_eq!(listed, [record]);
 }
 
 async fn insert_agent(store: &dyn Store, agent: &AgentAccount, hash: &str) -> tenantdesk_store::Result<()> {

@@ -70,6 +70,7 @@ conformance_tests!(
     role_memberships_follow_the_user_life_cycle,
     audit_records_are_found_by_filter_newest_first,
     audit_records_of_the_same_instant_list_newest_first_as_made,
+    audit_records_a_newer_version_wrote_read_as_stored,
     agents_round_trip_with_unique_upns_across_partners,
     sessions_are_found_by_hash_touched_and_ended,
     sessions_past_their_limits_are_forgotten,
