@@ -1,12 +1,14 @@
 //! The `tenantdesk` binary: the service (`serve`), its administration commands, which act on the
 //! database directly, and (through the SDK) the command-line client.
 //!
-//! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands; `client`,
-//! the client commands; `logging`, where log lines go.
+//! Modules: `cli`, the commands and options; `serve`, which serves both front ends through
+//! `tenantdesk-server`; `database`, the database's URL and the opening of its store; `admin`, the
+//! administration commands; `client`, the client commands; `logging`, where log lines go.
 
 mod admin;
 mod cli;
 mod client;
+mod database;
 mod logging;
 mod serve;
 
