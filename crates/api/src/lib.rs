@@ -9,8 +9,9 @@
 //! users for GET and list), `idempotency` (recording and replaying answers), [`paging`]
 //! (query parameters and continuation tokens), [`auth`] (the bearer tokens), `error`
 //! ([`AppError`]) and `state` ([`ApiState`]); and [`http`], which assembles the router from the
-//! handlers, with its middleware, health checks, OpenAPI document, and the server loop (with TLS); `fuzzing`,
-//! the entry points of the fuzz targets in `fuzz/`.
+//! handlers, with its middleware, health checks and OpenAPI document, and the path normalisation
+//! it is served behind (the accept loop is `tenantdesk-server`'s); `fuzzing`, the entry points of
+//! the fuzz targets in `fuzz/`.
 
 pub mod audit;
 pub mod auth;
@@ -31,5 +32,5 @@ mod user_json;
 pub mod users;
 
 pub use error::AppError;
-pub use http::{router, serve, serve_api};
+pub use http::{router, service};
 pub use state::{ApiState, Limits};

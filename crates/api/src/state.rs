@@ -1,9 +1,7 @@
 //! The API's state: the use cases' application, and what only the API needs — the bearer-token
-//! keys, the continuation-token key, this instance's `MS-ServerId`, and its connection and rate
-//! limits.
+//! keys, the continuation-token key, this instance's `MS-ServerId`, and its rate limit.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tenantdesk_core::App;
 
@@ -22,17 +20,10 @@ struct Inner {
     limits: Limits,
 }
 
-/// How the server treats connections and request rates (`serve`'s flags).
+/// How the API limits request rates (`serve --rate-limit`). How connections are treated (timeouts,
+/// their number, TLS) is the accept loop's: `tenantdesk_server::Settings`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest a client may take to send a request's headers; also the longest a kept-alive
-    /// connection may stay idle waiting for its next request. Then the connection is closed.
-    pub header_timeout: Duration,
-    /// The longest a request body may go without sending a byte: then the request is answered
-    /// 408 and the connection closed.
-    pub body_timeout: Duration,
-    /// The most connections served at once; a connection accepted past it is closed at once.
-    pub max_connections: usize,
     /// Requests a minute each partner may send, and failed authentications a minute each client
     /// address may make; 0: no limit.
     pub rate_limit_per_minute: u32,
@@ -41,9 +32,6 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            header_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
-            max_connections: 512,
             rate_limit_per_minute: 6000,
         }
     }
@@ -85,7 +73,7 @@ impl ApiState {
         &self.0.paging_key
     }
 
-    /// This instance's connection and rate limits.
+    /// This instance's rate limit.
     pub fn limits(&self) -> &Limits {
         &self.0.limits
     }

@@ -158,7 +158,7 @@ impl Attempt {
     async fn record(&self, app: &App, caller: &Caller, outcome: Outcome) {
         let record = AuditRecord {
             outcome,
-            ..caller.audit(self.operation, self.customer, self.resource.clone(), app.now())
+            ..caller.audit(self.operation.clone(), self.customer, self.resource.clone(), app.now())
         };
         crate::audit::record_apart(app, &record).await;
     }

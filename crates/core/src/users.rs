@@ -341,7 +341,7 @@ async fn write_update(
     changes.apply(&mut user, now);
     tx.update_user(scope, &user, hash.as_deref()).await?;
     for operation in operations {
-        tx.insert_audit(&caller.audit(*operation, Some(scope.customer), Some(id.to_string()), now))
+        tx.insert_audit(&caller.audit(operation.clone(), Some(scope.customer), Some(id.to_string()), now))
             .await?;
     }
     let updated = Updated {

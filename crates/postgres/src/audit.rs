@@ -7,7 +7,7 @@ use tenantdesk_domain::{AuditRecord, CustomerId, Operation, Outcome, PartnerId};
 use uuid::Uuid;
 
 use super::{PostgresStore, PostgresTx, get, time, translate};
-use tenantdesk_store::{AuditQuery, AuditReads, AuditWrites, Result, StoreError};
+use tenantdesk_store::{AuditQuery, AuditReads, AuditWrites, Result};
 
 fn audit_from_row(partner: PartnerId, row: &PgRow) -> Result<AuditRecord> {
     let operation: String = get(row, "operation")?;

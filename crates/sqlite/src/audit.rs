@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use tenantdesk_domain::{AuditRecord, Operation, Outcome, PartnerId};
 
 use super::{SqliteStore, SqliteTx, corrupt, get, millis, time, translate, uuid};
-use tenantdesk_store::{AuditQuery, AuditReads, AuditWrites, Result, StoreError};
+use tenantdesk_store::{AuditQuery, AuditReads, AuditWrites, Result};
 
 fn audit_from_row(partner: PartnerId, row: &SqliteRow) -> Result<AuditRecord> {
     let operation: String = get(row, "operation")?;

@@ -1,9 +1,10 @@
 //! The `tenantdesk` binary: the service (`serve`), its administration commands, which act on the
 //! database directly, and (through the SDK) the command-line client.
 //!
-//! Modules: `cli`, the commands and options; `serve`; `admin`, the administration commands;
-//! `database`, the one place that picks a database driver; `copy`, SQLite to PostgreSQL;
-//! `client`, the client commands; `logging`, where log lines go.
+//! Modules: `cli`, the commands and options; `serve`, which serves both front ends through
+//! `tenantdesk-server`; `admin`, the administration commands; `database`, the one place that picks
+//! a database driver; `copy`, SQLite to PostgreSQL; `client`, the client commands; `logging`,
+//! where log lines go.
 
 mod admin;
 mod cli;
@@ -16,8 +17,8 @@ mod serve;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use tenantdesk_api::AppError;
 
+use crate::admin::AdminError;
 use crate::cli::{Cli, Command};
 
 /// mimalloc: the service's requests allocate and free many small values, which it serves at a
@@ -52,13 +53,13 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global, args).await,
-        Command::Migrate => admin::migrate(&cli.global).await,
-        Command::Copy { to } => admin::copy(&cli.global, &to).await,
-        Command::Purge(args) => admin::purge(&cli.global, args).await,
-        Command::Partner(cli::PartnerCommand::New(args)) => admin::partner_new(&cli.global, args).await,
-        Command::Customer(cli::CustomerCommand::New(args)) => admin::customer_new(&cli.global, args).await,
-        Command::Token(cli::TokenCommand::Issue(args)) => admin::token_issue(&cli.global, args).await,
-        Command::Agent(command) => admin::agent(&cli.global, command).await,
+        Command::Migrate => Ok(admin::migrate(&cli.global).await?),
+        Command::Copy { to } => Ok(admin::copy(&cli.global, &to).await?),
+        Command::Purge(args) => Ok(admin::purge(&cli.global, args).await?),
+        Command::Partner(cli::PartnerCommand::New(args)) => Ok(admin::partner_new(&cli.global, args).await?),
+        Command::Customer(cli::CustomerCommand::New(args)) => Ok(admin::customer_new(&cli.global, args).await?),
+        Command::Token(cli::TokenCommand::Issue(args)) => Ok(admin::token_issue(&cli.global, args).await?),
+        Command::Agent(command) => Ok(admin::agent(&cli.global, command).await?),
         Command::Customer(cli::CustomerCommand::List) => client::customer_list(&cli.global).await,
         Command::Customer(cli::CustomerCommand::Get { customer }) => client::customer_get(&cli.global, customer).await,
         Command::User(command) => client::user(&cli.global, command).await,
@@ -85,13 +86,12 @@ fn report(error: &anyhow::Error) {
         for detail in data {
             eprintln!("  - {detail}");
         }
-    } else if let Some(app_error) = error.downcast_ref::<AppError>() {
-        let body = app_error.body();
-        eprintln!("error: {}", body.description);
-        for detail in body.data {
-            eprintln!("  - {detail}");
+    } else if let Some(described) = error.downcast_ref::<AdminError>().and_then(AdminError::describe) {
+        eprintln!("error: {}", described.sentence);
+        for problem in described.problems {
+            eprintln!("  - {problem}");
         }
-        if let Some(cause) = app_error.internal_cause() {
+        if let Some(cause) = described.cause {
             eprintln!("  caused by: {cause:#}");
         }
     } else {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tenantdesk_api::{AppError, Limits};
-use tenantdesk_core::Config;
+use tenantdesk_api::ApiState;
+use tenantdesk_core::{App, Config};
 use tenantdesk_domain::AgentRole;
 
-use crate::admin::open_with_limits;
 use crate::cli::{Global, ServeArgs};
+use crate::database;
 
 /// How long the demo token is valid.
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
@@ -24,24 +24,30 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         purge_interval: Duration::from_secs(args.purge_interval),
         ..Config::default()
     };
-    let limits = Limits {
-        header_timeout: Duration::from_secs(args.header_timeout),
-        body_timeout: Duration::from_secs(args.body_timeout),
-        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    let limits = tenantdesk_api::Limits {
         rate_limit_per_minute: args.rate_limit,
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
         _ => None,
     };
-    let state = open_with_limits(global, config, limits).await?;
+    let settings = tenantdesk_server::Settings {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        tls,
+    };
+    let store = database::open(global).await?;
+    let state = ApiState::with_limits(App::new(Arc::from(store), config), limits)
+        .await
+        .context("failed to load the token signing key")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;
     let address = listener.local_addr().context("failed to read the listening address")?;
-    let url = format!("{}://{address}", if tls.is_some() { "https" } else { "http" });
+    let url = format!("{}://{address}", if settings.tls.is_some() { "https" } else { "http" });
     let shutdown = shutdown_signal()?;
-    if tls.is_none() && !address.ip().is_loopback() {
+    if settings.tls.is_none() && !address.ip().is_loopback() {
         tracing::warn!(%address, "serving plain HTTP on a non-loopback address");
         eprintln!(
             "warning: serving plain HTTP on {address}, which is not a loopback address: browsers \
@@ -56,9 +62,11 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         let demo = tenantdesk_core::demo::ensure(state.app())
             .await
-            .map_err(AppError::from)?;
+            .context("failed to create the demo's data")?;
         let agent = Some((tenantdesk_core::demo::DEMO_AGENT, AgentRole::AdminAgent));
-        let token = tenantdesk_api::auth::issue_token(&state, demo.partner, agent, DEMO_TOKEN_TTL).await?;
+        let token = tenantdesk_api::auth::issue_token(&state, demo.partner, agent, DEMO_TOKEN_TTL)
+            .await
+            .context("failed to issue the demo's token")?;
         let cid = demo.customer.id;
         writeln!(out, "demo partner:  {}", demo.partner)?;
         writeln!(out, "demo customer: {cid} ({})", demo.customer.default_domain())?;
@@ -81,16 +89,16 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let purger = tenantdesk_core::purge::spawn(state.app().clone(), state.app().config().purge_interval);
     tracing::info!(%address, "serving");
     let router = tenantdesk_api::router(state.clone()).merge(tenantdesk_console::router(state.app().clone()));
-    let served = tenantdesk_api::serve(listener, router, limits, tls, shutdown).await;
+    let served = tenantdesk_server::serve(listener, tenantdesk_api::service(router), settings, shutdown).await;
     purger.abort();
     tracing::info!("stopped");
     served.context("the server failed")
 }
 
 /// The TLS configuration of `--tls-cert` and `--tls-key`.
-fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<tenantdesk_api::http::tls::ServerConfig>> {
+fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<tenantdesk_server::ServerConfig>> {
     let read = |path: &Path| std::fs::read(path).with_context(|| format!("failed to read {}", path.display()));
-    tenantdesk_api::http::tls::server_config(&read(cert)?, &read(key)?)
+    tenantdesk_server::tls::server_config(&read(cert)?, &read(key)?)
         .with_context(|| format!("failed to use {} and {} for TLS", cert.display(), key.display()))
 }
 

@@ -88,6 +88,21 @@ fn crates_depend_only_on_what_their_boundary_allows() {
     }
 }
 
+/// The accept loop serves whatever router the binary gives it: it knows neither front end.
+#[test]
+fn the_server_depends_on_neither_front_end() {
+    let dependencies = dependencies();
+    let server = dependencies
+        .get("tenantdesk-server")
+        .expect("tenantdesk-server is in the workspace");
+    for front_end in ["tenantdesk-api", "tenantdesk-console"] {
+        assert!(
+            !server.contains(front_end),
+            "tenantdesk-server must not depend on {front_end}"
+        );
+    }
+}
+
 /// Every `.rs` file of the workspace's crates (and fuzz targets), but build output.
 fn rust_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -80,14 +80,19 @@ impl Console {
             partner
         };
         let api = tenantdesk_api::ApiState::new(app.clone()).await.expect("API state");
-        let limits = *api.limits();
         let router = tenantdesk_api::router(api).merge(tenantdesk_console::router(app.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(tenantdesk_api::serve(listener, router, limits, None, async move {
-            let _ = stopped.await;
-        }));
+        let settings = tenantdesk_server::Settings::default();
+        tokio::spawn(tenantdesk_server::serve(
+            listener,
+            tenantdesk_api::service(router),
+            settings,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Self {
             base,
             app,

@@ -229,6 +229,61 @@ fn admin_commands_print_just_the_id_or_token() {
     }
 }
 
+/// Whether the SQLite database of the data directory `data` holds a token signing key (the setting
+/// `tenantdesk_api::auth` keeps it in).
+fn has_signing_key(data: &Path) -> bool {
+    let database = rusqlite::Connection::open(data.join("tenantdesk.db")).unwrap();
+    database
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'token-signing-key')",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn migrate_and_the_commands_on_the_use_cases_create_no_token_signing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(tenantdesk(data, &["migrate"]).status.success());
+    assert!(!has_signing_key(data), "migrate only migrates");
+    let partner = stdout_of(&tenantdesk(data, &["partner", "new", "--name", "Fabrikam"]));
+    stdout_of(&tenantdesk(
+        data,
+        &[
+            "customer",
+            "new",
+            "--partner",
+            &partner,
+            "--domain",
+            "contoso.onmicrosoft.com",
+        ],
+    ));
+    stdout_of(&tenantdesk(
+        data,
+        &[
+            "agent",
+            "new",
+            "--partner",
+            &partner,
+            "--upn",
+            "ana@fabrikam.com",
+            "--role",
+            "admin-agent",
+        ],
+    ));
+    stdout_of(&tenantdesk(data, &["agent", "list", "--partner", &partner]));
+    stdout_of(&tenantdesk(data, &["purge"]));
+    assert!(!has_signing_key(data));
+    // The key is made by the first command that signs a token with it.
+    stdout_of(&tenantdesk(
+        data,
+        &["token", "issue", "--partner", &partner, "--app-only"],
+    ));
+    assert!(has_signing_key(data));
+}
+
 /// The store of `url` (SQLite's or PostgreSQL's), as the service opens it.
 async fn store_on(url: &str) -> std::sync::Arc<dyn tenantdesk_store::Store> {
     if url.starts_with("sqlite:") {

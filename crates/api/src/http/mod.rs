@@ -1,7 +1,8 @@
 //! The HTTP surface: the router assembled from the handlers, the middleware, health checks, the
-//! OpenAPI document and its reference page (`/docs`), rate limiting, and the server loop: one accept
-//! loop with a bound on connections, timeouts on slow clients and, if configured, TLS ([`tls`]). Nothing imports this module but
-//! the binary: handlers share extractors and responses through `extract` and `response`.
+//! OpenAPI document and its reference page (`/docs`), rate limiting, and the path normalisation
+//! the router is served behind ([`service`]; the accept loop is `tenantdesk-server`'s). Nothing
+//! imports this module but the binary: handlers share extractors and responses through `extract`
+//! and `response`.
 //!
 //! Every API route is registered through utoipa-axum's `OpenApiRouter`, so a route cannot exist
 //! without its OpenAPI entry: `/openapi.json` is generated from the code that serves. The
@@ -12,30 +13,20 @@ mod context;
 mod docs;
 mod openapi;
 pub mod rate_limit;
-pub mod tls;
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use serde::Serialize;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::response::json_response;
 use crate::{ApiState, AppError, audit, cloudcockpit, customers, import, roles, users};
-
-pub use crate::state::Limits;
 
 /// The routes that are the service's own, not the API's, and so not in the OpenAPI document.
 pub const SERVICE_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/openapi.json", "/docs", "/docs/assets/{*name}"];
@@ -113,119 +104,13 @@ async fn refuse_nul_in_query(request: Request, next: axum::middleware::Next) -> 
     next.run(request).await
 }
 
-/// Serves the API of `state` alone, over plain HTTP, on `listener` until `shutdown` completes: [`serve`]
-/// with the API's router and the state's limits.
-pub async fn serve_api(
-    listener: TcpListener,
-    state: ApiState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let limits = *state.limits();
-    serve(listener, router(state), limits, None, shutdown).await
-}
+/// What the server serves: `router` (the API's, with whatever front end was merged into it) behind
+/// [`normalize_path`], which must see a request before the router does.
+pub type Service = tower::util::MapRequest<Router, fn(Request) -> Request>;
 
-/// Serves `router` (the API's, with whatever front end was merged into it) on `listener` until
-/// `shutdown` completes, then finishes the requests under way.
-///
-/// The one accept loop: each accepted connection takes one of `max_connections` permits (or is
-/// closed at once when none is left) and, in a task of its own, does its TLS handshake when `tls`
-/// is given (within the header timeout), then is served by hyper's HTTP/1.1 connection with the
-/// header timeout; each request's body gets the body timeout and the client's address, for the
-/// rate limit.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: Limits,
-    tls: Option<Arc<rustls::ServerConfig>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file handles, most likely: let connections finish before the next.
-                    tracing::warn!(%error, "failed to accept a connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            tracing::warn!(%peer, max = limits.max_connections, "too many connections: closing a new one");
-            continue;
-        };
-        let service = connection_service(router.clone(), peer, limits.body_timeout);
-        // Watched from now on, handshake included: shutdown waits for it (within its bound), and
-        // a connection whose handshake ends after shutdown began is closed after its first answer.
-        let watcher = graceful.watcher();
-        let (http, tls) = (http.clone(), tls.clone());
-        tokio::spawn(async move {
-            let served = match tls {
-                None => {
-                    watcher
-                        .watch(http.serve_connection(TokioIo::new(stream), service))
-                        .await
-                }
-                Some(tls) => match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
-                    Ok(Ok(stream)) => {
-                        watcher
-                            .watch(http.serve_connection(TokioIo::new(stream), service))
-                            .await
-                    }
-                    Ok(Err(error)) => {
-                        tracing::debug!(%error, %peer, "TLS handshake failed");
-                        Ok(())
-                    }
-                    Err(_) => {
-                        tracing::debug!(%peer, "TLS handshake timed out");
-                        Ok(())
-                    }
-                },
-            };
-            if let Err(error) = served {
-                tracing::debug!(%error, %peer, "connection ended with an error");
-            }
-            drop(permit);
-        });
-    }
-    drop(listener);
-    // Requests under way get as long to finish as a slow client gets to send one; then the
-    // connections still open (a client that stopped reading, say) are dropped.
-    if tokio::time::timeout(limits.header_timeout + limits.body_timeout, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("connections still open at shutdown were dropped");
-    }
-    Ok(())
-}
-
-/// The service of one connection from `peer`: the router, behind path normalisation, with the
-/// body timeout on every request body.
-fn connection_service(
-    router: Router,
-    peer: SocketAddr,
-    body_timeout: Duration,
-) -> impl hyper::service::Service<
-    hyper::Request<hyper::body::Incoming>,
-    Response = Response,
-    Error = std::convert::Infallible,
-    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
-> + Clone {
-    hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let mut request =
-            request.map(|body| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body)));
-        request.extensions_mut().insert(ConnectInfo(peer));
-        tower::ServiceExt::oneshot(router.clone(), normalize_path(request))
-    })
+/// `router` as the server serves it: [`Service`].
+pub fn service(router: Router) -> Service {
+    tower::util::MapRequest::new(router, normalize_path)
 }
 
 /// The path segments matched case-insensitively, as ASP.NET's routing does.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use tenantdesk_api::Limits;
+use tenantdesk_server::Settings;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -15,12 +16,15 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// connections and no rate limit; its address (`host:port`).
 async fn server(app: &crate::helpers::TestApp, header_timeout: Duration, max_connections: usize) -> String {
     let limits = Limits {
+        rate_limit_per_minute: 0,
+    };
+    let settings = Settings {
         header_timeout,
         body_timeout: Duration::from_secs(1),
         max_connections,
-        rate_limit_per_minute: 0,
+        tls: None,
     };
-    let url = app.instance_with(limits).await;
+    let url = app.instance_with(limits, settings).await;
     url.trim_start_matches("http://").to_owned()
 }
 
@@ -168,19 +172,19 @@ fn self_signed() -> (String, String) {
 /// A server on the test's database serving TLS with `cert` and `key`, with a 1-second header
 /// timeout; its address (`host:port`).
 async fn tls_server(app: &crate::helpers::TestApp, cert: &str, key: &str) -> String {
-    let tls = tenantdesk_api::http::tls::server_config(cert.as_bytes(), key.as_bytes()).unwrap();
-    let limits = Limits {
+    let tls = tenantdesk_server::tls::server_config(cert.as_bytes(), key.as_bytes()).unwrap();
+    let settings = Settings {
         header_timeout: Duration::from_secs(1),
-        ..Limits::default()
+        tls: Some(tls),
+        ..Settings::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
-    let router = tenantdesk_api::router(app.second_app().await);
-    tokio::spawn(tenantdesk_api::serve(
+    let service = tenantdesk_api::service(tenantdesk_api::router(app.second_app().await));
+    tokio::spawn(tenantdesk_server::serve(
         listener,
-        router,
-        limits,
-        Some(tls),
+        service,
+        settings,
         std::future::pending(),
     ));
     address
@@ -259,8 +263,8 @@ async fn a_tls_handshake_that_never_comes_is_cut_off_by_the_header_timeout() {
 fn tls_refuses_a_key_that_is_not_the_certificates() {
     let (cert, _) = self_signed();
     let (_, other_key) = self_signed();
-    let error = tenantdesk_api::http::tls::server_config(cert.as_bytes(), other_key.as_bytes()).unwrap_err();
+    let error = tenantdesk_server::tls::server_config(cert.as_bytes(), other_key.as_bytes()).unwrap_err();
     assert!(format!("{error:#}").contains("does not match"), "{error:#}");
-    let error = tenantdesk_api::http::tls::server_config(b"not a pem", other_key.as_bytes()).unwrap_err();
+    let error = tenantdesk_server::tls::server_config(b"not a pem", other_key.as_bytes()).unwrap_err();
     assert!(format!("{error:#}").contains("no certificate"), "{error:#}");
 }

@@ -130,9 +130,21 @@ pub async fn create_customer(state: &ApiState, partner: PartnerId, domains: &[St
 
 /// Serves `state` on a free port; returns its base URL.
 pub async fn serve(state: ApiState) -> String {
+    serve_with(state, tenantdesk_server::Settings::default()).await
+}
+
+/// Serves the API of `state` alone, as the binary does, on a free port with `settings`
+/// (timeouts, connections; plain HTTP); returns its base URL.
+pub async fn serve_with(state: ApiState, settings: tenantdesk_server::Settings) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(tenantdesk_api::serve_api(listener, state, std::future::pending()));
+    let service = tenantdesk_api::service(tenantdesk_api::router(state));
+    tokio::spawn(tenantdesk_server::serve(
+        listener,
+        service,
+        settings,
+        std::future::pending(),
+    ));
     format!("http://{address}")
 }
 
@@ -159,11 +171,12 @@ impl TestApp {
         serve(self.second_app().await).await
     }
 
-    /// Another server on the same database with `limits` (timeouts, rate limit); its base URL.
-    pub async fn instance_with(&self, limits: tenantdesk_api::Limits) -> String {
+    /// Another server on the same database with the API's `limits` (rate limit) and the server's
+    /// `settings` (timeouts, connections); its base URL.
+    pub async fn instance_with(&self, limits: tenantdesk_api::Limits, settings: tenantdesk_server::Settings) -> String {
         let store = open_store(&self.database_url).await;
         let app = App::with_clock(store, Config::default(), self.clock.clone());
-        serve(ApiState::with_limits(app, limits).await.expect("API state")).await
+        serve_with(ApiState::with_limits(app, limits).await.expect("API state"), settings).await
     }
 
     pub fn cid(&self) -> Uuid {

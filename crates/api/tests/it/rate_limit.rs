@@ -13,9 +13,8 @@ use crate::helpers::{TestApp, send};
 async fn limited(app: &TestApp, per_minute: u32) -> String {
     let limits = Limits {
         rate_limit_per_minute: per_minute,
-        ..Limits::default()
     };
-    app.instance_with(limits).await
+    app.instance_with(limits, tenantdesk_server::Settings::default()).await
 }
 
 /// Sends GET `url` with `token` until the answer is 429 (the limit refills far slower than this
