@@ -38,7 +38,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         tls,
     };
     let store = database::open(global).await?;
-    let state = ApiState::with_limits(App::new(Arc::from(store), config), limits)
+    let state = ApiState::with_limits(App::new(store, config), limits)
         .await
         .context("failed to load the token signing key")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
