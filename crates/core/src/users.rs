@@ -105,15 +105,6 @@ pub fn domain_problem(customer: &Customer, upn: &UserPrincipalName, field: &str)
     })
 }
 
-/// How many of the customer's deleted users can still be restored (deleted within
-/// [`tenantdesk_domain::RESTORE_WINDOW`]): one count, whatever their number.
-pub async fn restorable_count(app: &App, caller: &Caller, customer_id: CustomerId) -> Result<u64, Error> {
-    caller.require_agent(Permission::Read)?;
-    let (_, scope) = app.customer_of(caller, customer_id).await?;
-    let since = app.now() - tenantdesk_domain::RESTORE_WINDOW;
-    Ok(app.store().count_deleted_since(scope, since).await?)
-}
-
 /// The directory roles a new user is to be a member of, each once, from their ids as given; an id
 /// that names no directory role is a problem of `field`.
 pub fn directory_roles<'a>(
