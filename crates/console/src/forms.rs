@@ -22,7 +22,7 @@ const PASSWORD_FIELDS: [&str; 4] = ["password", "current_password", "new_passwor
 /// which the use case's caller is made (`SignedIn::form_caller`).
 ///
 /// Its body is read as axum's `Form` reads one (the same content type, the same body limit, the
-/// same rejections).
+/// same rejections); a field of one value posted twice is refused (422), as no page posts one so.
 pub struct Posted<T> {
     /// The form's fields.
     pub form: T,
@@ -283,6 +283,12 @@ mod tests {
         assert!(empty.form.directory_role_ids.is_empty() && !empty.form.force_change_password);
         assert!(!empty.request_ids().request_id_from_client);
 
+        // A browser sends a field of one value once; a form that repeats one is not the page's.
+        let repeated = post::<Example>("application/x-www-form-urlencoded", "username=a&username=b").await;
+        assert_eq!(
+            repeated.err().map(|r| r.status()),
+            Some(StatusCode::UNPROCESSABLE_ENTITY)
+        );
         let refused = post::<Example>("application/json", "{}").await.err();
         assert_eq!(
             refused.map(|r| r.status()),
