@@ -1,16 +1,16 @@
 //! **Activity log**: the partner's audit records, newest first, filterable by user.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Query;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
-use tenantdesk_core::{App, RequestIds, audit};
+use tenantdesk_core::audit;
 use tenantdesk_domain::AuditRecord;
 use tenantdesk_store::AuditQuery;
 
-use crate::error::PageError;
+use crate::error::{OrPage as _, PageResult};
 use crate::page::{Chrome, render};
+use crate::pager::{Cursor, Pager, Place};
 use crate::session::SignedIn;
 
 const PAGE_SIZE: u32 = 50;
@@ -20,9 +20,9 @@ pub struct Filter {
     /// A user's id: only the records about it.
     #[serde(default)]
     user: String,
-    /// Where the page starts: after this record (`micros.id`, as [`encode_after`] writes it).
-    #[serde(default)]
-    after: String,
+    /// Where the page starts: after a record (`micros.id`).
+    #[serde(flatten)]
+    place: Place,
 }
 
 #[derive(Template)]
@@ -34,49 +34,48 @@ struct ActivityPage {
     older: Option<String>,
 }
 
-/// The record a page starts after, in microseconds: PostgreSQL keeps an audit time to the
+/// The place after a record, in microseconds: PostgreSQL keeps an audit time to the
 /// microsecond, and a cursor cut to the millisecond would skip the records of the same
 /// millisecond that are older than it.
-fn encode_after(record: &AuditRecord) -> String {
-    format!("{}.{}", record.at.timestamp_micros(), record.id)
-}
+impl Cursor for (DateTime<Utc>, uuid::Uuid) {
+    fn encode(&self) -> String {
+        format!("{}.{}", self.0.timestamp_micros(), self.1)
+    }
 
-fn decode_after(text: &str) -> Option<(DateTime<Utc>, uuid::Uuid)> {
-    let (micros, id) = text.split_once('.')?;
-    Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, id.parse().ok()?))
+    fn decode(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, id.parse().ok()?))
+    }
 }
 
 /// `/activity?user=`.
-pub async fn list(State(app): State<App>, agent: SignedIn, Query(filter): Query<Filter>) -> Response {
-    let now = app.now();
+pub async fn list(agent: SignedIn, Query(filter): Query<Filter>) -> PageResult {
+    let now = agent.app.now();
     let user = filter.user.trim().to_owned();
+    let pager = Pager::onward(
+        format!("/activity?user={}", crate::forms::url_encode(&user)),
+        &filter.place,
+    );
     let query = AuditQuery {
-        from: now - TimeDelta::days(i64::from(app.config().audit_retention_days)),
+        from: now - TimeDelta::days(i64::from(agent.app.config().audit_retention_days)),
         to: now + TimeDelta::seconds(1),
         customer: None,
         resource: (!user.is_empty()).then(|| user.clone()),
         operation: None,
         correlation_id: None,
-        after: decode_after(&filter.after),
+        after: pager.after(),
         limit: PAGE_SIZE,
     };
-    let page = match audit::list(&app, &agent.caller(RequestIds::generate()), query).await {
-        Ok(page) => page,
-        Err(error) => return PageError::from_core(error, &agent.chrome).into_response(),
-    };
-    let older = page.more.then(|| page.records.last()).flatten().map(|last| {
-        format!(
-            "/activity?user={}&after={}",
-            crate::forms::url_encode(&user),
-            encode_after(last)
-        )
-    });
-    render(&ActivityPage {
+    let page = audit::list(&agent.app, &agent.caller(), query)
+        .await
+        .or_page(&agent.chrome)?;
+    let last = page.records.last().filter(|_| page.more).map(|r| (r.at, r.id));
+    Ok(render(&ActivityPage {
+        older: pager.next(last.as_ref()),
         chrome: agent.chrome,
         user,
         records: page.records,
-        older,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -96,9 +95,14 @@ mod tests {
             Operation::CreateCustomerUser,
             at,
         );
-        assert_eq!(decode_after(&encode_after(&record)), Some((at, record.id)));
+        let after = (record.at, record.id);
+        assert_eq!(Cursor::decode(&after.encode()), Some((at, record.id)));
         for unreadable in ["", "123", "x.y", "123.not-a-uuid", &format!("1e9.{}", record.id)] {
-            assert_eq!(decode_after(unreadable), None, "{unreadable:?}");
+            assert_eq!(
+                <(DateTime<Utc>, uuid::Uuid)>::decode(unreadable),
+                None,
+                "{unreadable:?}"
+            );
         }
     }
 }

@@ -2,13 +2,13 @@
 //! licenses**.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Query;
 use serde::Deserialize;
-use tenantdesk_core::{App, RequestIds, customers};
-use tenantdesk_domain::{Customer, CustomerId};
+use tenantdesk_core::customers;
+use tenantdesk_domain::Customer;
 
-use crate::error::PageError;
+use crate::error::{OrPage as _, PageResult};
+use crate::extract::CustomerPath;
 use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
@@ -27,12 +27,10 @@ struct CustomersPage {
 }
 
 /// `/customers?search=`.
-pub async fn list(State(app): State<App>, agent: SignedIn, Query(query): Query<Search>) -> Response {
-    let caller = agent.caller(RequestIds::generate());
-    let all = match customers::list(&app, &caller).await {
-        Ok(all) => all,
-        Err(error) => return PageError::from_core(error, &agent.chrome).into_response(),
-    };
+pub async fn list(agent: SignedIn, Query(query): Query<Search>) -> PageResult {
+    let all = customers::list(&agent.app, &agent.caller())
+        .await
+        .or_page(&agent.chrome)?;
     let needle = query.search.trim().to_lowercase();
     let customers = all
         .into_iter()
@@ -42,11 +40,11 @@ pub async fn list(State(app): State<App>, agent: SignedIn, Query(query): Query<S
                 || c.domains.iter().any(|d| d.as_str().contains(&needle))
         })
         .collect();
-    render(&CustomersPage {
+    Ok(render(&CustomersPage {
         chrome: agent.chrome,
         search: query.search,
         customers,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -57,22 +55,12 @@ struct CustomerPage {
 }
 
 /// `/customers/{cid}`: the customer, and the way to its users.
-pub async fn show(State(app): State<App>, agent: SignedIn, Path(cid): Path<String>) -> Response {
-    match customer(&app, &agent, &cid).await {
-        Ok(customer) => render(&CustomerPage {
-            chrome: agent.chrome,
-            customer,
-        }),
-        Err(error) => error.into_response(),
-    }
-}
-
-/// The agent's customer `cid`, or the page that says it has none such.
-pub async fn customer(app: &App, agent: &SignedIn, cid: &str) -> Result<Customer, PageError> {
-    let id: CustomerId = cid
-        .parse()
-        .map_err(|_| PageError::from_core(tenantdesk_core::Error::CustomerNotFound, &agent.chrome))?;
-    customers::get(app, &agent.caller(RequestIds::generate()), id)
+pub async fn show(agent: SignedIn, CustomerPath(id): CustomerPath) -> PageResult {
+    let customer = customers::get(&agent.app, &agent.caller(), id)
         .await
-        .map_err(|error| PageError::from_core(error, &agent.chrome))
+        .or_page(&agent.chrome)?;
+    Ok(render(&CustomerPage {
+        chrome: agent.chrome,
+        customer,
+    }))
 }

@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::page::{Chrome, render};
 
+/// What a handler answers: its page, or the page of its error.
+pub type PageResult = Result<Response, PageError>;
+
 /// An error shown as a page of its own.
 #[derive(Debug)]
 pub struct PageError {
@@ -83,5 +86,18 @@ impl IntoResponse for PageError {
             message: &self.message,
         };
         (self.status, render(&page)).into_response()
+    }
+}
+
+/// A use case's result on a page of `chrome`'s agent: its error as the page that says it, so a
+/// handler goes on with `?`.
+pub trait OrPage<T> {
+    /// The value, or the error's page.
+    fn or_page(self, chrome: &Chrome) -> Result<T, PageError>;
+}
+
+impl<T> OrPage<T> for Result<T, tenantdesk_core::Error> {
+    fn or_page(self, chrome: &Chrome) -> Result<T, PageError> {
+        self.map_err(|error| PageError::from_core(error, chrome))
     }
 }

@@ -1,6 +1,12 @@
-//! Forms: their fields as posted, their request ids (the idempotency keys of the use cases they
-//! call) and their problems, shown next to the field they concern.
+//! Forms: their fields as posted, read into serde structs whose field names are the templates'
+//! (`Posted<T>`), their request ids (the idempotency keys of the use cases they call) and their
+//! problems, shown next to the field they concern.
 
+use axum::extract::{FromRequest, RawForm, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 use tenantdesk_core::RequestIds;
 use tenantdesk_domain::FieldError;
@@ -11,34 +17,95 @@ pub const REQUEST_ID: &str = "request_id";
 /// The fields that carry a password: never digested into the database.
 const PASSWORD_FIELDS: [&str; 4] = ["password", "current_password", "new_password", "confirm_password"];
 
-/// A posted form's fields, in order (a field may repeat: checkboxes).
-#[derive(Debug, Default)]
-pub struct Fields(pub Vec<(String, String)>);
+/// A posted form: its fields read into `T` (a serde struct named as the template's fields; a
+/// field that repeats, such as checkboxes, into a `Vec`), and what the request asks for, from
+/// which the use case's caller is made (`SignedIn::form_caller`).
+///
+/// Its body is read as axum's `Form` reads one (the same content type, the same body limit, the
+/// same rejections); a field of one value posted twice is refused (422), as no page posts one so.
+pub struct Posted<T> {
+    /// The form's fields.
+    pub form: T,
+    fields: Fields,
+    path: String,
+}
 
-impl Fields {
-    /// The first value of `name`, or `""`.
-    pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-    }
-
-    /// Every value of `name`.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// Whether a checkbox `name` was checked.
-    pub fn checked(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-
+impl<T> Posted<T> {
     /// The ids of the request this form makes: its own request id (a fresh one if it carries none
     /// that looks like one), chosen by the page that rendered it, so repeating the form repeats
     /// the request.
     pub fn request_ids(&self) -> RequestIds {
+        self.fields.request_ids()
+    }
+
+    /// What the form asks for: the page it was posted to and its fields but the request id and
+    /// any password.
+    pub fn fingerprint(&self) -> String {
+        self.fields.fingerprint(&self.path)
+    }
+
+    /// What the form asks about `item`, one of the several things it acts on (each user of a
+    /// Restore): each is done once, however often the form is posted.
+    pub fn fingerprint_of(&self, item: &str) -> String {
+        self.fields.fingerprint(&format!("{}#{item}", self.path))
+    }
+
+    /// The request id as posted, for a page that shows the same form again.
+    pub fn request_id(&self) -> &str {
+        self.fields.get(REQUEST_ID)
+    }
+
+    /// The path the form was posted to.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let path = request.uri().path().to_owned();
+        let RawForm(body) = RawForm::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields = Fields(form_urlencoded::parse(&body).into_owned().collect());
+        let form = serde_html_form::from_bytes(&body).map_err(|error| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Failed to deserialize form body: {error}"),
+            )
+                .into_response()
+        })?;
+        Ok(Self { form, fields, path })
+    }
+}
+
+/// A form with no field but its request id (a confirmation, a button).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFields {}
+
+/// Reads a text field without the spaces around it.
+pub fn trimmed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(deserializer)?.trim().to_owned())
+}
+
+/// Reads a checkbox: checked when posted, whatever its value.
+pub fn checked<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// A posted form's fields, in order (a field may repeat: checkboxes).
+#[derive(Debug, Default)]
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, or `""`.
+    fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    fn request_ids(&self) -> RequestIds {
         let mut ids = RequestIds::generate();
         if let Ok(id) = uuid::Uuid::parse_str(self.get(REQUEST_ID)) {
             ids.request_id = id.to_string();
@@ -49,7 +116,7 @@ impl Fields {
 
     /// What the request asks for, for its idempotency key: the page it was posted to and its fields
     /// but the request id and any password (which is never digested into the database).
-    pub fn fingerprint(&self, path: &str) -> String {
+    fn fingerprint(&self, path: &str) -> String {
         let mut digest = Sha256::new();
         digest.update(b"console\0");
         digest.update(path.as_bytes());
@@ -156,6 +223,78 @@ mod tests {
         let generated = fields(&[("passwordChoice", "generate"), ("forceChangePassword", "true")]);
         let typed = fields(&[("passwordChoice", "custom"), ("forceChangePassword", "true")]);
         assert_ne!(generated.fingerprint("/x"), typed.fingerprint("/x"));
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Example {
+        #[serde(deserialize_with = "trimmed")]
+        username: String,
+        directory_role_ids: Vec<String>,
+        #[serde(deserialize_with = "checked")]
+        force_change_password: bool,
+        password: String,
+    }
+
+    async fn post<T: DeserializeOwned>(content_type: &str, body: &str) -> Result<Posted<T>, Response> {
+        let request = Request::post("/customers/c/users/new")
+            .header(axum::http::header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap_or_default();
+        Posted::from_request(request, &()).await
+    }
+
+    #[tokio::test]
+    async fn a_posted_form_reads_repeated_fields_checkboxes_and_its_request_id() {
+        let id = new_request_id();
+        let form = "username=+ann+&directoryRoleIds=a&directoryRoleIds=b&forceChangePassword=on\
+                    &password=Secret%21234&request_id=";
+        let Ok(posted) = post::<Example>("application/x-www-form-urlencoded", &format!("{form}{id}")).await else {
+            panic!("a form");
+        };
+        assert_eq!(posted.form.username, "ann");
+        assert_eq!(posted.form.directory_role_ids, ["a", "b"]);
+        assert!(posted.form.force_change_password, "checked, whatever its value");
+        assert_eq!(posted.form.password, "Secret!234");
+        assert_eq!(posted.request_id(), id);
+        assert!(posted.request_ids().request_id_from_client);
+        assert_eq!(posted.path(), "/customers/c/users/new");
+        let other = fields(&[
+            ("username", " ann "),
+            ("directoryRoleIds", "a"),
+            ("directoryRoleIds", "b"),
+        ]);
+        assert_ne!(posted.fingerprint(), other.fingerprint("/customers/c/users/new"));
+        let same = fields(&[
+            ("username", " ann "),
+            ("directoryRoleIds", "a"),
+            ("directoryRoleIds", "b"),
+            ("forceChangePassword", "on"),
+        ]);
+        assert_eq!(
+            posted.fingerprint(),
+            same.fingerprint("/customers/c/users/new"),
+            "the fields as posted, but the password and the request id"
+        );
+
+        let Ok(empty) = post::<Example>("application/x-www-form-urlencoded", "").await else {
+            panic!("an empty form");
+        };
+        assert!(empty.form.directory_role_ids.is_empty() && !empty.form.force_change_password);
+        assert!(!empty.request_ids().request_id_from_client);
+
+        // A browser sends a field of one value once; a form that repeats one is not the page's.
+        let repeated = post::<Example>("application/x-www-form-urlencoded", "username=a&username=b").await;
+        assert_eq!(
+            repeated.err().map(|r| r.status()),
+            Some(StatusCode::UNPROCESSABLE_ENTITY)
+        );
+        let refused = post::<Example>("application/json", "{}").await.err();
+        assert_eq!(
+            refused.map(|r| r.status()),
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            "as axum's Form refuses it"
+        );
     }
 
     #[test]

@@ -9,19 +9,22 @@
 //! click, a refresh or a resubmitted form acts once and never shows a password twice.
 //!
 //! Modules: `security` (headers and the cross-site post guard), `session` (the session cookie, the
-//! signed-in agent, sign-in, password change and sign-out), `forms` (form request ids, form
-//! errors), `error` (the console's error pages), `assets`, `page` (what every page shows), and one
-//! module per page family: `customers`, `users` (Users and licenses, Add user, the user's page,
-//! Reset password, Delete user account), `deleted` (Deleted users and Restore), `upload` (Upload
-//! users) and `activity` (the Activity log).
+//! signed-in agent, sign-in, password change and sign-out), `extract` (typed ids from the path),
+//! `forms` (posted forms read into serde structs, their request ids, form errors), `pager` (the
+//! one pager of the lists), `error` (the console's error pages), `assets`, `page` (what every page
+//! shows), and one module per page family: `customers`, `users` (a folder: Users and licenses,
+//! Add user, the user's page, Reset password, Delete user account, Deleted users and Restore),
+//! `upload` (Upload users) and `activity` (the Activity log). A page family imports the shared
+//! modules, never another family.
 
 mod activity;
 mod assets;
 mod customers;
-mod deleted;
 mod error;
+mod extract;
 mod forms;
 mod page;
+mod pager;
 mod security;
 mod session;
 mod upload;
@@ -43,20 +46,26 @@ pub fn router(app: App) -> Router {
         .route("/password", get(session::password_page).post(session::change_password))
         .route("/customers", get(customers::list))
         .route("/customers/{cid}", get(customers::show))
-        .route("/customers/{cid}/users", get(users::list))
-        .route("/customers/{cid}/users/new", get(users::new_page).post(users::create))
-        .route("/customers/{cid}/users/{uid}", get(users::show).post(users::update))
+        .route("/customers/{cid}/users", get(users::list::page))
+        .route(
+            "/customers/{cid}/users/new",
+            get(users::new::page).post(users::new::create),
+        )
+        .route(
+            "/customers/{cid}/users/{uid}",
+            get(users::edit::show).post(users::edit::update),
+        )
         .route(
             "/customers/{cid}/users/{uid}/reset-password",
-            axum::routing::post(users::reset_password),
+            axum::routing::post(users::password::reset),
         )
         .route(
             "/customers/{cid}/users/{uid}/delete",
-            get(users::delete_page).post(users::delete),
+            get(users::delete::page).post(users::delete::delete),
         )
         .route(
             "/customers/{cid}/deleted-users",
-            get(deleted::list).post(deleted::restore),
+            get(users::deleted::list).post(users::deleted::restore),
         )
         .route("/customers/{cid}/upload", get(upload::page).post(upload::validate))
         .route("/customers/{cid}/upload/save", axum::routing::post(upload::save))

@@ -8,15 +8,16 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, FromRequest as _, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequest as _, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use tenantdesk_core::sessions::{self, Session, SessionToken, SignInError, SignedIn as NewSession};
 use tenantdesk_core::{App, RequestIds};
 
-use crate::error::PageError;
-use crate::forms::{Fields, Problems};
+use crate::error::{OrPage as _, PageError, PageResult};
+use crate::forms::{self, Posted, Problems};
 use crate::page::{Chrome, render};
 
 /// The session cookie's name.
@@ -36,9 +37,11 @@ pub struct AnySession {
     pub chrome: Chrome,
 }
 
-/// A signed-in agent that may use the console (its password is its own).
+/// A signed-in agent that may use the console (its password is its own), and the app it uses.
 #[derive(Debug)]
 pub struct SignedIn {
+    /// The app: the use cases the agent calls.
+    pub app: App,
     /// The session.
     pub session: Session,
     /// The frame of the agent's pages.
@@ -46,15 +49,22 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    /// The agent calling a use case under `ids`.
-    pub fn caller(&self, ids: RequestIds) -> tenantdesk_core::Caller {
-        self.session.caller(ids)
+    /// The agent calling a use case that reads, under fresh request ids.
+    pub fn caller(&self) -> tenantdesk_core::Caller {
+        self.session.caller(RequestIds::generate())
     }
 
-    /// The agent posting `fields` to `path`: under the form's own request id, asking for what the
-    /// form asks, so posting the same form again replays its first answer.
-    pub fn form_caller(&self, fields: &Fields, path: &str) -> tenantdesk_core::Caller {
-        self.caller(fields.request_ids()).asking(&fields.fingerprint(path))
+    /// The agent posting `form`: under the form's own request id, asking for what the form asks,
+    /// so posting the same form again replays its first answer.
+    pub fn form_caller<T>(&self, form: &Posted<T>) -> tenantdesk_core::Caller {
+        self.session.caller(form.request_ids()).asking(&form.fingerprint())
+    }
+
+    /// The agent posting `form` about `item`, one of the several things the form acts on.
+    pub fn item_caller<T>(&self, form: &Posted<T>, item: &str) -> tenantdesk_core::Caller {
+        self.session
+            .caller(form.request_ids())
+            .asking(&form.fingerprint_of(item))
     }
 }
 
@@ -115,7 +125,11 @@ impl FromRequestParts<App> for SignedIn {
         if session.agent.must_change_password {
             return Err(Redirect::to(PASSWORD).into_response());
         }
-        Ok(Self { session, chrome })
+        Ok(Self {
+            app: app.clone(),
+            session,
+            chrome,
+        })
     }
 }
 
@@ -151,16 +165,24 @@ fn client_address(parts: &axum::http::Extensions) -> Option<std::net::IpAddr> {
     parts.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
+/// The sign-in form.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default, deserialize_with = "forms::trimmed")]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
 /// `POST /sign-in`: **Sign in**.
 pub async fn sign_in(State(app): State<App>, request: axum::extract::Request) -> Response {
     let address = client_address(request.extensions());
-    let Ok(Form(fields)) = Form::<Vec<(String, String)>>::from_request(request, &app).await else {
+    let Ok(Posted { form, .. }) = Posted::<SignInForm>::from_request(request, &app).await else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let fields = Fields(fields);
-    let username = fields.get("username").trim().to_owned();
+    let SignInForm { username, password } = form;
     let ids = RequestIds::generate();
-    match sessions::sign_in(&app, &username, fields.get("password"), address, &ids).await {
+    match sessions::sign_in(&app, &username, &password, address, &ids).await {
         Ok(NewSession { session, token }) => {
             let to = if session.agent.must_change_password {
                 PASSWORD
@@ -217,40 +239,49 @@ pub async fn password_page(agent: AnySession) -> Response {
     })
 }
 
+/// The password form (a one-time password's has no current password).
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
 /// `POST /password`: **Change password**. Every session of the agent ends; this browser gets a new one.
 pub async fn change_password(
     State(app): State<App>,
     agent: AnySession,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
+    Posted { form, .. }: Posted<PasswordForm>,
+) -> PageResult {
     let ids = RequestIds::generate();
     let change = sessions::PasswordChange {
-        current: fields.get("current_password"),
-        new: fields.get("new_password"),
-        confirm: fields.get("confirm_password"),
+        current: &form.current_password,
+        new: &form.new_password,
+        confirm: &form.confirm_password,
     };
     let changed = sessions::change_password(&app, &agent.session, change, &ids).await;
-    match changed {
+    let problems = match changed {
         Ok(NewSession { token, .. }) => {
-            ([(header::SET_COOKIE, session_cookie(&token))], Redirect::to(START)).into_response()
+            return Ok(([(header::SET_COOKIE, session_cookie(&token))], Redirect::to(START)).into_response());
         }
-        Err(tenantdesk_core::Error::Invalid(problems)) => {
-            let page = PasswordPage {
-                one_time: agent.session.agent.must_change_password,
-                chrome: agent.chrome,
-                problems: Problems(problems),
-            };
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
-        }
-        Err(error) => PageError::from_core(error, &agent.chrome).into_response(),
-    }
+        Err(tenantdesk_core::Error::Invalid(problems)) => problems,
+        Err(error) => return Err(PageError::from_core(error, &agent.chrome)),
+    };
+    let page = PasswordPage {
+        one_time: agent.session.agent.must_change_password,
+        chrome: agent.chrome,
+        problems: Problems(problems),
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 /// `POST /sign-out`: **Sign out**.
-pub async fn sign_out(State(app): State<App>, agent: AnySession) -> Response {
-    if let Err(error) = sessions::sign_out(&app, &agent.session, &RequestIds::generate()).await {
-        return PageError::from_core(error, &agent.chrome).into_response();
-    }
-    to_sign_in()
+pub async fn sign_out(State(app): State<App>, agent: AnySession) -> PageResult {
+    sessions::sign_out(&app, &agent.session, &RequestIds::generate())
+        .await
+        .or_page(&agent.chrome)?;
+    Ok(to_sign_in())
 }

@@ -7,17 +7,18 @@
 //! kept on the server and Save checks it again.
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use base64::Engine;
+use serde::Deserialize;
 use tenantdesk_core::import::{self, csv_file};
-use tenantdesk_core::{App, Error};
+use tenantdesk_core::{Error, customers};
 use tenantdesk_domain::{Customer, FieldError, UsageLocation, User};
 
-use crate::customers::customer;
-use crate::error::PageError;
-use crate::forms::{self, Fields, Outcome};
+use crate::error::{OrPage as _, PageError, PageResult};
+use crate::extract::CustomerPath;
+use crate::forms::{self, Outcome, Posted};
 use crate::page::{Chrome, render};
 use crate::session::SignedIn;
 
@@ -59,11 +60,11 @@ fn problem_lines(problems: &[FieldError]) -> Vec<String> {
 }
 
 /// `/customers/{cid}/upload`.
-pub async fn page(State(app): State<App>, agent: SignedIn, Path(cid): Path<String>) -> Response {
-    match customer(&app, &agent, &cid).await {
-        Ok(customer) => render(&UploadPage::new(agent.chrome, customer)),
-        Err(error) => error.into_response(),
-    }
+pub async fn page(agent: SignedIn, CustomerPath(id): CustomerPath) -> PageResult {
+    let customer = customers::get(&agent.app, &agent.caller(), id)
+        .await
+        .or_page(&agent.chrome)?;
+    Ok(render(&UploadPage::new(agent.chrome, customer)))
 }
 
 /// The data file of a multipart form.
@@ -84,14 +85,11 @@ async fn file_of(mut form: Multipart) -> Result<Vec<u8>, String> {
 }
 
 /// `POST /customers/{cid}/upload`: **Validate**.
-pub async fn validate(State(app): State<App>, agent: SignedIn, Path(cid): Path<String>, form: Multipart) -> Response {
-    let customer = match customer(&app, &agent, &cid).await {
-        Ok(customer) => customer,
-        Err(error) => return error.into_response(),
-    };
-    let caller = agent.caller(tenantdesk_core::RequestIds::generate());
+pub async fn validate(agent: SignedIn, CustomerPath(id): CustomerPath, form: Multipart) -> PageResult {
+    let caller = agent.caller();
+    let customer = customers::get(&agent.app, &caller, id).await.or_page(&agent.chrome)?;
     let checked = match file_of(form).await {
-        Ok(file) => import::validate_rows(&app, &caller, customer.id, &file)
+        Ok(file) => import::validate_rows(&agent.app, &caller, id, &file)
             .await
             .map(|rows| (String::from_utf8_lossy(&file).into_owned(), rows.len())),
         Err(message) => Err(Error::invalid("Upload user info", message)),
@@ -100,13 +98,13 @@ pub async fn validate(State(app): State<App>, agent: SignedIn, Path(cid): Path<S
     match checked {
         Ok(ready) => {
             page.ready = Some(ready);
-            render(&page)
+            Ok(render(&page))
         }
         Err(Error::Invalid(problems)) => {
             page.problems = problem_lines(&problems);
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(error) => PageError::from_core(error, &page.chrome).into_response(),
+        Err(error) => Err(PageError::from_core(error, &page.chrome)),
     }
 }
 
@@ -125,43 +123,34 @@ struct DonePage {
     download: String,
 }
 
+/// The Save form: the validated file, carried in the form, and the location of its users.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SaveForm {
+    file: String,
+    usage_location: String,
+}
+
 /// `POST /customers/{cid}/upload/save`: **Save**: the users of the file, created in one
 /// transaction, or none.
-pub async fn save(
-    State(app): State<App>,
-    agent: SignedIn,
-    Path(cid): Path<String>,
-    uri: Uri,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let customer = match customer(&app, &agent, &cid).await {
-        Ok(customer) => customer,
-        Err(error) => return error.into_response(),
-    };
-    let fields = Fields(fields);
-    let file = fields.get("file").to_owned();
+pub async fn save(agent: SignedIn, CustomerPath(id): CustomerPath, posted: Posted<SaveForm>) -> PageResult {
+    let customer = customers::get(&agent.app, &agent.caller(), id)
+        .await
+        .or_page(&agent.chrome)?;
     let location =
-        UsageLocation::parse(fields.get("usageLocation")).map_err(|message| vec![FieldError::new("Location", message)]);
-    let caller = agent.form_caller(&fields, uri.path());
-    let users_path = format!("/customers/{}/users", customer.id);
-    let outcome = forms::commit(
-        &app,
-        import::import(&app, &caller, customer.id, location, file.as_bytes()).await,
-        |_| users_path.clone(),
-    )
-    .await;
-    match outcome {
+        UsageLocation::parse(&posted.form.usage_location).map_err(|message| vec![FieldError::new("Location", message)]);
+    let caller = agent.form_caller(&posted);
+    let users_path = format!("/customers/{id}/users");
+    let done = import::import(&agent.app, &caller, id, location, posted.form.file.as_bytes()).await;
+    match forms::commit(&agent.app, done, |_| users_path.clone()).await {
         Ok(Outcome::Fresh(imported)) => {
             let rows: Vec<_> = imported
                 .iter()
                 .map(|i| (i.row.clone(), "created", i.password.expose()))
                 .collect();
-            let csv = match csv_file::write(&rows) {
-                Ok(csv) => csv,
-                Err(error) => {
-                    return PageError::from_core(Error::Internal(error.into()), &agent.chrome).into_response();
-                }
-            };
+            let csv = csv_file::write(&rows)
+                .map_err(|error| Error::Internal(error.into()))
+                .or_page(&agent.chrome)?;
             let download = format!(
                 "data:text/csv;base64,{}",
                 base64::engine::general_purpose::STANDARD.encode(csv.as_bytes())
@@ -173,19 +162,19 @@ pub async fn save(
                     user: i.user,
                 })
                 .collect();
-            render(&DonePage {
+            Ok(render(&DonePage {
                 chrome: agent.chrome,
                 customer,
                 created,
                 download,
-            })
+            }))
         }
-        Ok(Outcome::Replayed(location)) => forms::replayed(&agent.chrome, location),
+        Ok(Outcome::Replayed(location)) => Ok(forms::replayed(&agent.chrome, location)),
         Err(Error::Invalid(problems) | Error::ConflictRows(problems)) => {
             let mut page = UploadPage::new(agent.chrome, customer);
             page.problems = problem_lines(&problems);
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(error) => PageError::from_core(error, &agent.chrome).into_response(),
+        Err(error) => Err(PageError::from_core(error, &agent.chrome)),
     }
 }

@@ -181,26 +181,18 @@ impl Console {
         format!("/customers/{}/users", self.customer.id)
     }
 
-    /// Adds a user through the console's form; returns the page.
+    /// Adds a user through the console's form, filled as a person would (the page's own fields
+    /// and defaults: its request id, domain, generated password, forced change); returns the page.
     async fn add_user(&self, cookie: &str, username: &str) -> Page {
-        let form_page = self.get(&format!("{}/new", self.users()), cookie).await;
-        let request_id = form_page.request_id();
-        self.post(
-            &format!("{}/new", self.users()),
-            cookie,
-            &[
-                ("request_id", &request_id),
-                ("firstName", "Ann"),
-                ("lastName", "Lee"),
-                ("displayName", &format!("Ann {username}")),
-                ("username", username),
-                ("domain", "contoso.onmicrosoft.com"),
-                ("usageLocation", "US"),
-                ("passwordChoice", "generate"),
-                ("forceChangePassword", "true"),
-            ],
-        )
-        .await
+        let path = format!("{}/new", self.users());
+        let form_page = self.get(&path, cookie).await;
+        let mut form = form_fields(&form_page, &path);
+        fill(&mut form, "firstName", "Ann");
+        fill(&mut form, "lastName", "Lee");
+        fill(&mut form, "displayName", &format!("Ann {username}"));
+        fill(&mut form, "username", username);
+        fill(&mut form, "usageLocation", "US");
+        self.post(&path, cookie, &pairs(&form)).await
     }
 
     async fn audit(&self) -> Vec<tenantdesk_domain::AuditRecord> {
@@ -249,6 +241,77 @@ fn shown_password(page: &Page) -> String {
     let start = page.body[at..].find('>').unwrap() + at + 1;
     let end = page.body[start..].find('<').unwrap() + start;
     page.body[start..end].to_owned()
+}
+
+/// The fields a browser would post from the page's form whose action is `action`, as the page
+/// fills them: text, hidden and password inputs with their values, checked boxes and radios, the
+/// selected (else the first) option of each select. A test then changes what a person would type,
+/// so a form's field names are checked against what the handler reads.
+fn form_fields(page: &Page, action: &str) -> Vec<(String, String)> {
+    let at = page
+        .body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("a form posting to {action} in {}", page.body));
+    let form = &page.body[at..at + page.body[at..].find("</form>").expect("the form's end")];
+    let mut fields = Vec::new();
+    for (start, _) in form.match_indices("<input ") {
+        let tag = &form[start..start + form[start..].find('>').unwrap()];
+        let Some(name) = attribute(tag, "name") else { continue };
+        let kind = attribute(tag, "type").unwrap_or_default();
+        if matches!(kind.as_str(), "checkbox" | "radio") && !tag.contains(" checked") {
+            continue;
+        }
+        fields.push((name, attribute(tag, "value").unwrap_or_default()));
+    }
+    for (start, _) in form.match_indices("<select ") {
+        let select = &form[start..start + form[start..].find("</select>").unwrap()];
+        let name = attribute(select, "name").expect("a named select");
+        let options: Vec<&str> = select.split("<option ").skip(1).collect();
+        let chosen = options
+            .iter()
+            .find(|o| o.split('>').next().unwrap_or_default().contains(" selected"))
+            .or(options.first())
+            .and_then(|o| attribute(&format!(" {o}"), "value"))
+            .unwrap_or_default();
+        fields.push((name, chosen));
+    }
+    fields
+}
+
+/// The unescaped value of `name`'s attribute in `tag`.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[start..].find('"')? + start;
+    Some(
+        tag[start..end]
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&"),
+    )
+}
+
+/// `fields` with `name` set to `value`, as a person fills or checks it.
+fn fill(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(field) => field.1 = value.to_owned(),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    }
+}
+
+/// Asserts that `fields` are filled with `expected`.
+#[track_caller]
+fn assert_filled(fields: &[(String, String)], expected: &[(&str, &str)]) {
+    for (name, value) in expected {
+        let field = ((*name).to_owned(), (*value).to_owned());
+        assert!(fields.contains(&field), "{name}={value} in {fields:?}");
+    }
+}
+
+/// `fields` as the `(name, value)` pairs `Console::post` takes.
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
 }
 
 #[tokio::test]
@@ -606,6 +669,72 @@ async fn each_role_sees_what_it_may_do_and_the_server_refuses_the_rest() {
 }
 
 #[tokio::test]
+async fn a_users_page_posts_back_what_it_shows_and_keeps_what_was_not_changed() {
+    let c = console().await;
+    let admin = c.agent(AgentRole::AdminAgent).await;
+    c.add_user(&admin, "erin").await;
+    let list = c.get(&c.users(), &admin).await;
+    let user_path = first_user_path(&c, &list);
+    let page = c.get(&user_path, &admin).await;
+    let mut form = form_fields(&page, &user_path);
+    assert_filled(
+        &form,
+        &[
+            ("firstName", "Ann"),
+            ("lastName", "Lee"),
+            ("displayName", "Ann erin"),
+            ("username", "erin"),
+            ("domain", "contoso.onmicrosoft.com"),
+            ("usageLocation", "US"),
+        ],
+    );
+    fill(&mut form, "displayName", "Erin Lee");
+    fill(&mut form, "username", "  erin.lee ");
+    let saved = c.post(&user_path, &admin, &pairs(&form)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), format!("{user_path}?notice=saved"));
+    let page = c.get(saved.location(), &admin).await;
+    assert!(page.body.contains("Your changes were saved."));
+    assert_filled(
+        &form_fields(&page, &user_path),
+        &[
+            ("firstName", "Ann"),
+            ("lastName", "Lee"),
+            ("displayName", "Erin Lee"),
+            ("username", "erin.lee"),
+            ("usageLocation", "US"),
+        ],
+    );
+
+    // A field left empty is that field's problem, shown next to it with what was typed.
+    fill(&mut form, "request_id", &page.request_id());
+    fill(&mut form, "displayName", " ");
+    let refused = c.post(&user_path, &admin, &pairs(&form)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"displayName-error\""), "{}", refused.body);
+    assert!(refused.body.contains("value=\"erin.lee\""));
+
+    // Ids that do not parse name nothing: the pages an unknown id gets.
+    let other = "00000000-0000-4000-8000-000000000000";
+    for (path, message) in [
+        ("/customers/not-an-id/users".to_owned(), "The customer was not found."),
+        (
+            format!("/customers/{other}/users/not-an-id"),
+            "The customer was not found.",
+        ),
+        (format!("{}/not-an-id", c.users()), "The user was not found."),
+        (format!("{}/{other}/delete", c.users()), "The user was not found."),
+    ] {
+        let page = c.get(&path, &admin).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.body.contains(message), "{path}: {}", page.body);
+    }
+    let posted = c.post(&format!("{}/not-an-id/delete", c.users()), &admin, &[]).await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/customers/not-an-id", "").await.location(), "/", "sign in first");
+}
+
+#[tokio::test]
 async fn delete_then_restore_from_deleted_users_reports_each_row() {
     let c = console().await;
     let admin = c.agent(AgentRole::AdminAgent).await;
@@ -632,13 +761,11 @@ async fn delete_then_restore_from_deleted_users_reports_each_row() {
         .get(&format!("/customers/{}/deleted-users", c.customer.id), &admin)
         .await;
     let user_id = user_path.rsplit('/').next().unwrap();
-    let restored = c
-        .post(
-            &format!("/customers/{}/deleted-users", c.customer.id),
-            &admin,
-            &[("request_id", &tab.request_id()), ("user", user_id)],
-        )
-        .await;
+    let restore = format!("/customers/{}/deleted-users", c.customer.id);
+    let mut form = form_fields(&tab, &restore);
+    assert!(!form.iter().any(|(n, _)| n == "user"), "nobody is selected at first");
+    fill(&mut form, "user", user_id);
+    let restored = c.post(&restore, &admin, &pairs(&form)).await;
     assert_eq!(restored.status, StatusCode::OK);
     assert!(
         restored
@@ -684,13 +811,18 @@ async fn upload_validates_by_row_and_column_then_saves_and_offers_the_csv_once()
     let ready = c.send(upload(&good)).await;
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
     assert!(ready.body.contains("2 users are ready"));
-    let request_id = ready.request_id();
-    let form = [
-        ("request_id", request_id.as_str()),
-        ("file", good.as_str()),
-        ("usageLocation", "GB"),
-    ];
     let path = format!("/customers/{}/upload/save", c.customer.id);
+    let mut fields = form_fields(&ready, &path);
+    assert_eq!(
+        fields
+            .iter()
+            .find(|(n, _)| n == "file")
+            .map(|(_, v)| v.replace("\r\n", "\n")),
+        Some(good.replace("\r\n", "\n")),
+        "the file travels in the form"
+    );
+    fill(&mut fields, "usageLocation", "GB");
+    let form = pairs(&fields);
     let saved = c.post(&path, &admin, &form).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.headers[header::CACHE_CONTROL], "no-store");

@@ -35,8 +35,7 @@ pub async fn of_user(
         Some(u) if u.state == UserState::Active => {}
         _ => return Err(Error::user_not_found()),
     }
-    let ids = app.store().user_roles(scope, user).await?;
-    Ok(ids.into_iter().filter_map(DirectoryRole::find).collect())
+    crate::users::roles_of_user(app, scope, user).await
 }
 
 /// The directory roles of each of `users` (a page of a table), in their order: one query.
@@ -48,18 +47,7 @@ pub async fn of_users(
 ) -> Result<Vec<Vec<&'static DirectoryRole>>, Error> {
     caller.require_agent(Permission::Read)?;
     let (_, scope) = app.customer_of(caller, customer).await?;
-    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
-    let pairs = app.store().roles_of_users(scope, &ids).await?;
-    Ok(ids
-        .iter()
-        .map(|id| {
-            pairs
-                .iter()
-                .filter(|(user, _)| user == id)
-                .filter_map(|(_, role)| DirectoryRole::find(*role))
-                .collect()
-        })
-        .collect())
+    crate::users::roles_of_users(app, scope, users).await
 }
 
 /// A page of a role's members.

@@ -11,8 +11,8 @@
 //! authorized and the customer (and user) exist.
 
 use tenantdesk_domain::{
-    Customer, CustomerId, DirectoryRoleId, DisplayName, FieldError, Operation, Password, Permission, PersonName,
-    UsageLocation, User, UserChanges, UserId, UserPrincipalName, UserState,
+    Customer, CustomerId, DirectoryRole, DirectoryRoleId, DisplayName, FieldError, Operation, Password, Permission,
+    PersonName, UsageLocation, User, UserChanges, UserId, UserPrincipalName, UserState,
 };
 use tenantdesk_store::{Conflict, CustomerScope, UserCursor, UserQuery};
 
@@ -103,15 +103,6 @@ pub fn domain_problem(customer: &Customer, upn: &UserPrincipalName, field: &str)
             ),
         )
     })
-}
-
-/// How many of the customer's deleted users can still be restored (deleted within
-/// [`tenantdesk_domain::RESTORE_WINDOW`]): one count, whatever their number.
-pub async fn restorable_count(app: &App, caller: &Caller, customer_id: CustomerId) -> Result<u64, Error> {
-    caller.require_agent(Permission::Read)?;
-    let (_, scope) = app.customer_of(caller, customer_id).await?;
-    let since = app.now() - tenantdesk_domain::RESTORE_WINDOW;
-    Ok(app.store().count_deleted_since(scope, since).await?)
 }
 
 /// The directory roles a new user is to be a member of, each once, from their ids as given; an id
@@ -218,17 +209,22 @@ pub async fn get(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId
 /// A page of users, as `query` asks.
 pub async fn list(app: &App, caller: &Caller, customer_id: CustomerId, query: UserQuery) -> Result<Page, Error> {
     caller.require_agent(Permission::Read)?;
-    let scope = app.scope_of(caller, customer_id);
+    let page = page_in(app, app.scope_of(caller, customer_id), query).await?;
+    // Users of the scope prove the customer is the caller's; an empty page asks, for 60003.
+    if page.users.is_empty() {
+        app.customer_of(caller, customer_id).await?;
+    }
+    Ok(page)
+}
+
+/// The page of users of `scope` that `query` asks for.
+async fn page_in(app: &App, scope: CustomerScope, query: UserQuery) -> Result<Page, Error> {
     // One more than asked tells whether there is a next page.
     let probe = UserQuery {
         limit: query.limit + 1,
         ..query.clone()
     };
     let mut users = app.store().users(scope, &probe).await?;
-    // Users of the scope prove the customer is the caller's; an empty page asks, for 60003.
-    if users.is_empty() {
-        app.customer_of(caller, customer_id).await?;
-    }
     let next = if users.len() > query.limit as usize {
         users.truncate(query.limit as usize);
         users.last().map(|u| UserCursor::after(u, query.sort))
@@ -236,6 +232,90 @@ pub async fn list(app: &App, caller: &Caller, customer_id: CustomerId, query: Us
         None
     };
     Ok(Page { query, users, next })
+}
+
+/// A page of a customer's users as a table shows it (the console's **Users and licenses** and
+/// **Deleted users**): the customer, the page, the directory roles of each user on it, and how
+/// many deleted users can still be restored.
+#[derive(Debug)]
+pub struct Table {
+    /// The customer.
+    pub customer: Customer,
+    /// The page `query` asked for.
+    pub page: Page,
+    /// The directory roles of each user of the page, in its order.
+    pub roles: Vec<Vec<&'static DirectoryRole>>,
+    /// How many of the customer's deleted users can still be restored (deleted within
+    /// [`tenantdesk_domain::RESTORE_WINDOW`]): one count, whatever their number.
+    pub restorable: u64,
+}
+
+/// The customer's table of users that `query` asks for: the customer is read once, then the page,
+/// its users' roles and the count of restorable users in its scope.
+pub async fn table(app: &App, caller: &Caller, customer_id: CustomerId, query: UserQuery) -> Result<Table, Error> {
+    caller.require_agent(Permission::Read)?;
+    let (customer, scope) = app.customer_of(caller, customer_id).await?;
+    let page = page_in(app, scope, query).await?;
+    let roles = roles_of_users(app, scope, &page.users).await?;
+    let since = app.now() - tenantdesk_domain::RESTORE_WINDOW;
+    let restorable = app.store().count_deleted_since(scope, since).await?;
+    Ok(Table {
+        customer,
+        page,
+        roles,
+        restorable,
+    })
+}
+
+/// An active user as its page shows it: with its customer and its directory roles.
+#[derive(Debug)]
+pub struct Profile {
+    /// The customer.
+    pub customer: Customer,
+    /// The user.
+    pub user: User,
+    /// The directory roles it is a member of.
+    pub roles: Vec<&'static DirectoryRole>,
+}
+
+/// The active user `id` with its customer and roles: the customer is read first (60003 before
+/// 60002, as [`get`] answers), then the user, then its roles.
+pub async fn profile(app: &App, caller: &Caller, customer_id: CustomerId, id: UserId) -> Result<Profile, Error> {
+    caller.require_agent(Permission::Read)?;
+    let (customer, scope) = app.customer_of(caller, customer_id).await?;
+    let user = active(app.store().user(scope, id).await?)?;
+    let roles = roles_of_user(app, scope, id).await?;
+    Ok(Profile { customer, user, roles })
+}
+
+/// The directory roles of `user` of `scope`, whatever its state.
+pub(crate) async fn roles_of_user(
+    app: &App,
+    scope: CustomerScope,
+    user: UserId,
+) -> Result<Vec<&'static DirectoryRole>, Error> {
+    let ids = app.store().user_roles(scope, user).await?;
+    Ok(ids.into_iter().filter_map(DirectoryRole::find).collect())
+}
+
+/// The directory roles of each of `users` of `scope`, in their order: one query.
+pub(crate) async fn roles_of_users(
+    app: &App,
+    scope: CustomerScope,
+    users: &[User],
+) -> Result<Vec<Vec<&'static DirectoryRole>>, Error> {
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let pairs = app.store().roles_of_users(scope, &ids).await?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            pairs
+                .iter()
+                .filter(|(user, _)| user == id)
+                .filter_map(|(_, role)| DirectoryRole::find(*role))
+                .collect()
+        })
+        .collect())
 }
 
 /// What an update does to a deleted user.
