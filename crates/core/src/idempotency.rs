@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 use tenantdesk_domain::PartnerId;
 use tenantdesk_store::{IdempotencyKey, StoredResponse};
 
-use crate::caller::Attempt;
+use crate::attempt::Attempt;
 use crate::{App, Caller, Done, Error, Pending};
 
 /// How long an answer is kept for replay.

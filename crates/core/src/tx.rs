@@ -3,7 +3,7 @@
 
 use tenantdesk_store::{Conflict, StoredResponse, Tx};
 
-use crate::caller::Attempt;
+use crate::attempt::Attempt;
 use crate::{App, Caller, Error, idempotency};
 
 /// A use case's result, with its uncommitted transaction (change and audit record written).

@@ -16,7 +16,7 @@ use tenantdesk_domain::{
 };
 use tenantdesk_store::{Conflict, CustomerScope, UserCursor, UserQuery};
 
-use crate::caller::Attempt;
+use crate::attempt::Attempt;
 use crate::idempotency::once;
 use crate::{App, Caller, Done, Error, Pending};
 
