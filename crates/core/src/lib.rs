@@ -15,7 +15,7 @@
 //! id), [`passwords`] (Argon2id on threads of its own), [`clock`]; and, private, `app` ([`App`]),
 //! `config` ([`Config`], [`sessions::SignInPolicy`]), `caller` ([`Caller`], [`RequestIds`],
 //! authorization), `attempt` (a mutating request's attempt, audited when refused or replayed),
-//! `error` ([`Error`]) and `tx` ([`Pending`], [`Done`]).
+//! `error` ([`Error`]) and `tx` ([`Pending`], [`Done`], running a change once per request id).
 
 pub mod admin;
 pub mod agents;

@@ -7,7 +7,7 @@ use tenantdesk_domain::{
 };
 
 use crate::attempt::Attempt;
-use crate::idempotency::once;
+use crate::tx::once;
 use crate::users::Input;
 use crate::{App, Caller, Done, Error, Pending};
 

@@ -17,7 +17,7 @@ use tenantdesk_domain::{
 use tenantdesk_store::{Conflict, CustomerScope, UserCursor, UserQuery};
 
 use crate::attempt::Attempt;
-use crate::idempotency::once;
+use crate::tx::once;
 use crate::{App, Caller, Done, Error, Pending};
 
 /// What a front end parsed: the input, or every problem with it.

@@ -18,7 +18,7 @@ use tenantdesk_store::{Conflict, CustomerScope};
 
 use self::csv_file::{COLUMNS, CsvRow};
 use crate::attempt::Attempt;
-use crate::idempotency::once;
+use crate::tx::once;
 use crate::users::Input;
 use crate::{App, Caller, Done, Error, Pending};
 
