@@ -143,7 +143,7 @@ pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> anyhow::Resul
         _ => None,
     };
     let ttl = Duration::from_secs(args.ttl);
-    let token = tenantdesk_api::auth::issue_token(&state, args.partner, agent, ttl).await?;
+    let token = tenantdesk_api::auth::issue_token(state.app(), state.tokens(), args.partner, agent, ttl).await?;
     if global.json {
         let role = args.role.map(|r| r.as_str());
         println!(

@@ -58,7 +58,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .map_err(AppError::from)?;
         let agent = Some((tenantdesk_core::demo::DEMO_AGENT, AgentRole::AdminAgent));
-        let token = tenantdesk_api::auth::issue_token(&state, demo.partner, agent, DEMO_TOKEN_TTL).await?;
+        let token =
+            tenantdesk_api::auth::issue_token(state.app(), state.tokens(), demo.partner, agent, DEMO_TOKEN_TTL).await?;
         let cid = demo.customer.id;
         writeln!(out, "demo partner:  {}", demo.partner)?;
         writeln!(out, "demo customer: {cid} ({})", demo.customer.default_domain())?;
