@@ -1002,9 +1002,12 @@ fn crate_root_modules_are_parsed_whatever_their_visibility() {
     assert_eq!(parsed.modules, ["a", "b", "c"]);
 }
 
-/// A workspace in a temporary folder: `(name, normal dependencies, dev-dependencies, build
-/// dependencies)` per crate.
-fn planted_workspace(crates: &[(&str, &[&str], &[&str], &[&str])]) -> tempfile::TempDir {
+/// A crate of a planted workspace: its name, normal dependencies, dev-dependencies and build
+/// dependencies.
+type PlantedCrate<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+/// A workspace of `crates` in a temporary folder.
+fn planted_workspace(crates: &[PlantedCrate]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let members: Vec<String> = crates.iter().map(|(name, ..)| format!("\"{name}\"")).collect();
     std::fs::write(
