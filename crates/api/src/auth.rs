@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tenantdesk_core::{App, instance};
 use tenantdesk_domain::{Agent, AgentRole, PartnerId, Principal, UserPrincipalName};
 
-use crate::{ApiState, AppError};
+use crate::AppError;
 
 const ISSUER: &str = "tenantdesk";
 const AUDIENCE: &str = "tenantdesk";
@@ -180,15 +180,17 @@ impl TokenKeys {
     }
 }
 
-/// Issues a bearer token for an agent of `partner` (`agent` = UPN and role), or an app-only one,
-/// valid for `ttl` (the `token issue` administration command, and the demo's token).
+/// Issues a bearer token signed with `keys` for an agent of `partner` (`agent` = UPN and role), or
+/// an app-only one, valid for `ttl` (the `token issue` administration command, and the demo's
+/// token).
 pub async fn issue_token(
-    state: &ApiState,
+    app: &App,
+    keys: &TokenKeys,
     partner: PartnerId,
     agent: Option<(&str, AgentRole)>,
     ttl: Duration,
 ) -> Result<String, AppError> {
-    tenantdesk_core::admin::existing_partner(state.app(), partner).await?;
+    tenantdesk_core::admin::existing_partner(app, partner).await?;
     let agent = agent
         .map(|(upn, role)| {
             UserPrincipalName::parse(upn)
@@ -199,7 +201,7 @@ pub async fn issue_token(
                 .map_err(|e| AppError::invalid("user", e))
         })
         .transpose()?;
-    Ok(state.tokens().issue(&Principal { partner, agent }, ttl)?)
+    Ok(keys.issue(&Principal { partner, agent }, ttl)?)
 }
 
 #[cfg(test)]

@@ -15,8 +15,7 @@ use tenantdesk_wire::{CloudCockpitError, CustomerUser, PropertyError, ResetPassw
 
 use crate::extract::{JsonBody, UserPath};
 use crate::response::json_response;
-use crate::users::user_reply;
-use crate::{ApiState, AppError, idempotency};
+use crate::{ApiState, AppError, idempotency, user_json};
 
 /// The field a temporary password comes in.
 const PASSWORD_FIELD: &str = "customerUser.temporaryPassword";
@@ -119,7 +118,7 @@ async fn reset(
         return Err(error);
     }
     idempotency::respond(state, done, |updated| {
-        user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
+        user_json::reply(StatusCode::OK, &updated.user, updated.password.as_ref())
     })
     .await
 }

@@ -1,6 +1,7 @@
 //! The JSON of users: [`render`], the wire's `CustomerUser` of a user, for the answers that carry
-//! a password or are recorded for replay; and [`user`] and [`users_page`], the JSON of a user and
-//! of a page of users written straight from the domain's users, for GET and list.
+//! a password or are recorded for replay, and [`reply`], such an answer of a user handler (Partner
+//! Center's and CloudCockpit's); and [`user`] and [`users_page`], the JSON of a user and of a page
+//! of users written straight from the domain's users, for GET and list.
 //!
 //! A page of users is most of what a list costs to answer after the read itself. Through serde,
 //! each of its hundred users would first be copied into an owned `CustomerUser`, then written key
@@ -13,9 +14,11 @@
 //! [`crate::response::page`]'s `Collection` of them: the tests compare the two on generated users,
 //! so a change of the wire shape that is not made here fails them.
 
+use axum::http::StatusCode;
 use tenantdesk_domain::{Password, User, UserState};
 use tenantdesk_wire::{Attributes, CustomerUser, Link, PasswordProfile, ResourceLinks};
 
+use crate::idempotency::{Body, Reply};
 use crate::response::page;
 
 /// A user as Partner Center shows it; with `password`, the profile of a password just set.
@@ -42,6 +45,21 @@ pub(crate) fn render(user: &User, password: Option<&Password>) -> CustomerUser {
             self_link: Link::get(self_uri(user)),
         },
         attributes: Attributes::of("CustomerUser"),
+    }
+}
+
+/// The reply carrying `user` (and the password just set), recorded for replay without it.
+pub(crate) fn reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
+    let sent = render(user, password);
+    let mut recorded = sent.clone();
+    if let Some(profile) = recorded.password_profile.as_mut() {
+        profile.password = None;
+    }
+    Reply {
+        status,
+        body: serde_json::to_value(sent).ok().map(Body::Json),
+        recorded_body: serde_json::to_value(recorded).ok(),
+        holds_password: password.is_some(),
     }
 }
 

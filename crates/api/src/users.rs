@@ -14,7 +14,7 @@ use tenantdesk_domain::{
 use tenantdesk_wire::{Collection, CustomerUser, CustomerUserRequest, ErrorBody, UserState};
 
 use crate::extract::{CustomerPath, JsonBody, RequestDigest, UserPath};
-use crate::idempotency::{self, Body, Reply};
+use crate::idempotency::{self, Reply};
 use crate::response::json_bytes_response;
 use crate::{ApiState, AppError, paging, user_json};
 
@@ -130,21 +130,6 @@ fn changes(request: &CustomerUserRequest, customer: &Customer, current: &User) -
     })
 }
 
-/// The reply carrying `user` (and the password just set), recorded for replay without it.
-pub(crate) fn user_reply(status: StatusCode, user: &User, password: Option<&Password>) -> Reply {
-    let sent = user_json::render(user, password);
-    let mut recorded = sent.clone();
-    if let Some(profile) = recorded.password_profile.as_mut() {
-        profile.password = None;
-    }
-    Reply {
-        status,
-        body: serde_json::to_value(sent).ok().map(Body::Json),
-        recorded_body: serde_json::to_value(recorded).ok(),
-        holds_password: password.is_some(),
-    }
-}
-
 /// Create a user
 ///
 /// Without `passwordProfile.password`, a temporary password is generated. The password is in this
@@ -175,7 +160,7 @@ pub async fn create_user(
     })
     .await;
     idempotency::respond(&state, done, |created| {
-        user_reply(StatusCode::OK, &created.user, Some(&created.password))
+        user_json::reply(StatusCode::OK, &created.user, Some(&created.password))
     })
     .await
 }
@@ -281,7 +266,7 @@ pub async fn update_user(
     })
     .await;
     idempotency::respond(&state, done, |updated| {
-        user_reply(StatusCode::OK, &updated.user, updated.password.as_ref())
+        user_json::reply(StatusCode::OK, &updated.user, updated.password.as_ref())
     })
     .await
 }

@@ -1,42 +1,15 @@
 //! The application: the store, the hasher and the clock every use case works with.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tenantdesk_domain::{Customer, CustomerId};
 use tenantdesk_store::{CustomerScope, Store};
 
 use crate::clock::{Clock, SystemClock};
-use crate::passwords::{HashCost, PasswordHasher};
+use crate::config::Config;
+use crate::passwords::PasswordHasher;
 use crate::{Caller, Error};
-
-/// How the use cases behave.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Days a soft-deleted user is kept before the purge removes it.
-    pub retention_days: u32,
-    /// Days audit records are kept (the only way they are ever removed).
-    pub audit_retention_days: u32,
-    /// Argon2id cost.
-    pub hash_cost: HashCost,
-    /// How often the background purge runs.
-    pub purge_interval: Duration,
-    /// How failed console sign-ins are slowed and refused.
-    pub sign_in: crate::sessions::SignInPolicy,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            retention_days: 30,
-            audit_retention_days: 365,
-            hash_cost: HashCost::OWASP,
-            purge_interval: Duration::from_secs(3600),
-            sign_in: crate::sessions::SignInPolicy::default(),
-        }
-    }
-}
 
 /// What every use case works with; cheap to clone.
 #[derive(Clone, Debug)]

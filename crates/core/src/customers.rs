@@ -5,8 +5,8 @@ use tenantdesk_domain::{
     CompanyName, Customer, CustomerId, DomainName, Operation, PartnerId, Permission, ProviderInstanceId,
 };
 
-use crate::caller::Attempt;
-use crate::idempotency::once;
+use crate::attempt::Attempt;
+use crate::tx::once;
 use crate::users::Input;
 use crate::{App, Caller, Done, Error, Pending};
 

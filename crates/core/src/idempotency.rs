@@ -13,8 +13,7 @@ use chrono::TimeDelta;
 use tenantdesk_domain::PartnerId;
 use tenantdesk_store::{IdempotencyKey, StoredResponse};
 
-use crate::caller::Attempt;
-use crate::{App, Caller, Done, Error, Pending};
+use crate::{App, Caller, Error};
 
 /// How long an answer is kept for replay.
 pub const REPLAY_WINDOW: TimeDelta = TimeDelta::hours(24);
@@ -29,34 +28,10 @@ pub(crate) async fn recorded(
     Ok(app.store().response(partner, key, since).await?)
 }
 
-async fn replayed(app: &App, caller: &Caller) -> Result<Option<StoredResponse>, Error> {
+/// The answer recorded for `caller`'s idempotency key, if it has one and an answer was recorded.
+pub(crate) async fn replayed(app: &App, caller: &Caller) -> Result<Option<StoredResponse>, Error> {
     match &caller.key {
         Some(key) => recorded(app, caller.principal.partner, key).await,
         None => Ok(None),
-    }
-}
-
-/// Runs the work of an authorized mutating request, `attempt`, once per idempotency key: replays
-/// the recorded answer if there is one; otherwise does `work`. If `work` fails while a twin of the
-/// request (same key) succeeded concurrently, the twin's answer is replayed. A replay is audited.
-pub(crate) async fn once<T>(
-    app: &App,
-    caller: &Caller,
-    attempt: &Attempt,
-    work: impl Future<Output = Result<Pending<T>, Error>>,
-) -> Result<Done<Pending<T>>, Error> {
-    if let Some(answer) = replayed(app, caller).await? {
-        attempt.record_replay(app, caller).await;
-        return Ok(Done::Replayed(answer));
-    }
-    match work.await {
-        Ok(pending) => Ok(Done::Fresh(pending.attempting(attempt))),
-        Err(error) => match replayed(app, caller).await? {
-            Some(answer) => {
-                attempt.record_replay(app, caller).await;
-                Ok(Done::Replayed(answer))
-            }
-            None => Err(error),
-        },
     }
 }

@@ -12,16 +12,19 @@
 //! upload and its data file), [`instance`] (the readiness check, service-wide settings), [`purge`] (users past their retention), [`admin`] (the administration
 //! commands' operations), [`agents`] (the console's agent accounts), [`sessions`] (the console's
 //! sign-in and sessions), [`demo`] (the data of `serve --demo`), [`idempotency`] (replay by request
-//! id), [`passwords`] (Argon2id on threads of its own), [`clock`]; and, private, `app` ([`App`],
-//! [`Config`]), `caller` ([`Caller`], [`RequestIds`], authorization), `error` ([`Error`]) and `tx`
-//! ([`Pending`], [`Done`]).
+//! id), [`passwords`] (Argon2id on threads of its own), [`clock`]; and, private, `app` ([`App`]),
+//! `config` ([`Config`], [`sessions::SignInPolicy`]), `caller` ([`Caller`], [`RequestIds`],
+//! authorization), `attempt` (a mutating request's attempt, audited when refused or replayed),
+//! `error` ([`Error`]) and `tx` ([`Pending`], [`Done`], running a change once per request id).
 
 pub mod admin;
 pub mod agents;
 mod app;
+mod attempt;
 pub mod audit;
 mod caller;
 pub mod clock;
+mod config;
 pub mod customers;
 pub mod demo;
 mod error;
@@ -35,8 +38,9 @@ pub mod sessions;
 mod tx;
 pub mod users;
 
-pub use app::{App, Config};
+pub use app::App;
 pub use caller::{Caller, RequestIds};
+pub use config::Config;
 pub use error::Error;
 pub use tenantdesk_store::{IdempotencyKey, StoredResponse};
 pub use tx::{Answer, Done, Pending};

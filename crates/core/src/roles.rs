@@ -6,8 +6,8 @@ use tenantdesk_domain::{
     CustomerId, DIRECTORY_ROLES, DirectoryRole, DirectoryRoleId, Operation, Permission, User, UserId, UserState,
 };
 
-use crate::caller::Attempt;
-use crate::idempotency::once;
+use crate::attempt::Attempt;
+use crate::tx::once;
 use crate::users::Input;
 use crate::{App, Caller, Done, Error, Pending};
 

@@ -12,13 +12,13 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use tenantdesk_domain::{AgentAccount, AuditRecord, Operation, Outcome, Password, UserPrincipalName};
 
+pub use crate::config::SignInPolicy;
 use crate::{App, Caller, Error, RequestIds};
 
 /// How long a session lasts without being used.
@@ -27,39 +27,6 @@ pub const IDLE: TimeDelta = TimeDelta::minutes(30);
 pub const ABSOLUTE: TimeDelta = TimeDelta::hours(12);
 /// How stale a session's last use may be before it is written again (saves a write per page).
 const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
-
-/// How failed sign-ins are slowed and then refused.
-#[derive(Clone, Debug)]
-pub struct SignInPolicy {
-    /// Failures further apart than this start the count again.
-    pub window: TimeDelta,
-    /// Failures answered at once; each further one is answered `delay_step` later than the last.
-    pub slow_after: u32,
-    /// How much slower each further failure is answered.
-    pub delay_step: Duration,
-    /// The slowest a failure is answered.
-    pub max_delay: Duration,
-    /// Failures of one username after which its sign-ins are refused for `lock_for`.
-    pub lock_after: u32,
-    /// Failures from one client address after which its sign-ins are refused for `lock_for`.
-    pub address_lock_after: u32,
-    /// How long sign-ins stay refused.
-    pub lock_for: TimeDelta,
-}
-
-impl Default for SignInPolicy {
-    fn default() -> Self {
-        Self {
-            window: TimeDelta::minutes(15),
-            slow_after: 3,
-            delay_step: Duration::from_secs(1),
-            max_delay: Duration::from_secs(5),
-            lock_after: 10,
-            address_lock_after: 50,
-            lock_for: TimeDelta::minutes(15),
-        }
-    }
-}
 
 /// A session's secret, as the browser's cookie holds it. Never logged.
 #[derive(Clone, PartialEq, Eq)]

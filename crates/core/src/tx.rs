@@ -1,9 +1,10 @@
 //! `Pending`: the result of a mutating use case whose transaction is still open, so the front end
-//! can record its answer for replay in the same transaction before committing.
+//! can record its answer for replay in the same transaction before committing; and `once`, which
+//! runs a mutating use case's work once per idempotency key.
 
 use tenantdesk_store::{Conflict, StoredResponse, Tx};
 
-use crate::caller::Attempt;
+use crate::attempt::Attempt;
 use crate::{App, Caller, Error, idempotency};
 
 /// A use case's result, with its uncommitted transaction (change and audit record written).
@@ -35,6 +36,31 @@ pub struct Answer {
     pub status: u16,
     /// The body.
     pub body: Option<String>,
+}
+
+/// Runs the work of an authorized mutating request, `attempt`, once per idempotency key: replays
+/// the recorded answer if there is one; otherwise does `work`. If `work` fails while a twin of the
+/// request (same key) succeeded concurrently, the twin's answer is replayed. A replay is audited.
+pub(crate) async fn once<T>(
+    app: &App,
+    caller: &Caller,
+    attempt: &Attempt,
+    work: impl Future<Output = Result<Pending<T>, Error>>,
+) -> Result<Done<Pending<T>>, Error> {
+    if let Some(answer) = idempotency::replayed(app, caller).await? {
+        attempt.record_replay(app, caller).await;
+        return Ok(Done::Replayed(answer));
+    }
+    match work.await {
+        Ok(pending) => Ok(Done::Fresh(pending.attempting(attempt))),
+        Err(error) => match idempotency::replayed(app, caller).await? {
+            Some(answer) => {
+                attempt.record_replay(app, caller).await;
+                Ok(Done::Replayed(answer))
+            }
+            None => Err(error),
+        },
+    }
 }
 
 impl<T> Pending<T> {

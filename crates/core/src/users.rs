@@ -16,8 +16,8 @@ use tenantdesk_domain::{
 };
 use tenantdesk_store::{Conflict, CustomerScope, UserCursor, UserQuery};
 
-use crate::caller::Attempt;
-use crate::idempotency::once;
+use crate::attempt::Attempt;
+use crate::tx::once;
 use crate::{App, Caller, Done, Error, Pending};
 
 /// What a front end parsed: the input, or every problem with it.

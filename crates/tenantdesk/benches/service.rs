@@ -589,9 +589,8 @@ async fn target(store: &'static str, binary: &str, url: &str, db: Database, hash
     }
     let state = tenantdesk_api::ApiState::new(app).await.unwrap();
     let agent = Some(("bench@fabrikam.com", AgentRole::AdminAgent));
-    let token = tenantdesk_api::auth::issue_token(&state, partner.id, agent, Duration::from_secs(24 * 3600))
-        .await
-        .unwrap();
+    let token =
+        tenantdesk_api::auth::issue_token(state.tokens(), partner.id, agent, Duration::from_secs(24 * 3600)).unwrap();
     drop(state);
 
     let mut command = Command::new(binary);

@@ -174,9 +174,9 @@ pub async fn token_issue(global: &Global, args: TokenIssueArgs) -> Result<(), Ad
         _ => None,
     };
     let ttl = Duration::from_secs(args.ttl);
-    let token = tenantdesk_api::auth::issue_token(&state, args.partner, agent, ttl)
-        .await
-        .map_err(|error| match error {
+    tenantdesk_core::admin::existing_partner(state.app(), args.partner).await?;
+    let token =
+        tenantdesk_api::auth::issue_token(state.tokens(), args.partner, agent, ttl).map_err(|error| match error {
             AppError::UseCase(error) => AdminError::UseCase(error),
             other => AdminError::UseCase(tenantdesk_core::Error::Internal(other.into())),
         })?;

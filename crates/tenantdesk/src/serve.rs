@@ -64,8 +64,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("failed to create the demo's data")?;
         let agent = Some((tenantdesk_core::demo::DEMO_AGENT, AgentRole::AdminAgent));
-        let token = tenantdesk_api::auth::issue_token(&state, demo.partner, agent, DEMO_TOKEN_TTL)
-            .await
+        let token = tenantdesk_api::auth::issue_token(state.tokens(), demo.partner, agent, DEMO_TOKEN_TTL)
             .context("failed to issue the demo's token")?;
         let cid = demo.customer.id;
         writeln!(out, "demo partner:  {}", demo.partner)?;

@@ -17,8 +17,8 @@ use tenantdesk_domain::{
 use tenantdesk_store::{Conflict, CustomerScope};
 
 use self::csv_file::{COLUMNS, CsvRow};
-use crate::caller::Attempt;
-use crate::idempotency::once;
+use crate::attempt::Attempt;
+use crate::tx::once;
 use crate::users::Input;
 use crate::{App, Caller, Done, Error, Pending};
 
