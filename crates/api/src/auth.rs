@@ -182,15 +182,13 @@ impl TokenKeys {
 
 /// Issues a bearer token signed with `keys` for an agent of `partner` (`agent` = UPN and role), or
 /// an app-only one, valid for `ttl` (the `token issue` administration command, and the demo's
-/// token).
-pub async fn issue_token(
-    app: &App,
+/// token). The binary has made sure the partner exists.
+pub fn issue_token(
     keys: &TokenKeys,
     partner: PartnerId,
     agent: Option<(&str, AgentRole)>,
     ttl: Duration,
 ) -> Result<String, AppError> {
-    tenantdesk_core::admin::existing_partner(app, partner).await?;
     let agent = agent
         .map(|(upn, role)| {
             UserPrincipalName::parse(upn)
