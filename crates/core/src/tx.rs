@@ -29,12 +29,14 @@ pub enum Done<T> {
     Replayed(StoredResponse),
 }
 
-/// The answer a front end gives to a request, as recorded for replay: never a password.
+/// The answer a front end gives to a request, as recorded for replay: never a password. The use
+/// cases keep it and hand it back as it was, never reading it: its status and body are the front
+/// end's own (the API's HTTP status and JSON, the console's page to go to).
 #[derive(Clone, Debug, Default)]
 pub struct Answer {
-    /// The status (HTTP's numbers).
+    /// The front end's status for it (the API's: HTTP's numbers).
     pub status: u16,
-    /// The body.
+    /// Its body.
     pub body: Option<String>,
 }
 
