@@ -19,6 +19,7 @@ from tenantdesk_api.models import (
     CustomerUserCreateRequest,
     CustomerUserRequest,
     ErrorBody,
+    ListUsersSeekOperation,
     PasswordProfile,
     ResetCustomerUser,
     ResetPasswordRequest,
@@ -64,7 +65,7 @@ def main():
     while True:
         kwargs = {"size": 1}
         if token is not None:
-            kwargs.update(seek_operation="Next", ms_continuation_token=token)
+            kwargs.update(seek_operation=ListUsersSeekOperation.NEXT, ms_continuation_token=token)
         page = list_users.sync(cid, client=client, **kwargs)
         check(isinstance(page, CollectionCustomerUser), f"list parsed as {page!r}")
         check(page.total_count == len(page.items) <= 1, "a page of one")
@@ -82,7 +83,7 @@ def main():
                              body=CustomerUserRequest(password_profile=PasswordProfile(password="Renew456*py")))
     check(reset.password_profile.password == "Renew456*py", "reset by PATCH echoes the password")
     reset = reset_password.sync(cid, str(one.id), client=client, x_tenant=os.environ["TD_TENANT"], body=ResetPasswordRequest(
-        provider_instance_id=str(customer.provider_instance_id), customer_user=ResetCustomerUser()))
+        provider_instance_id=customer.provider_instance_id, customer_user=ResetCustomerUser()))
     check(isinstance(reset, CustomerUser) and reset.password_profile.force_change_password is True, f"reset: {reset!r}")
 
     # Delete, list deleted, restore.

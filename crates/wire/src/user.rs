@@ -103,7 +103,8 @@ pub struct CustomerUserRequest {
     /// A new password (reset), or only the force-change flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_profile: Option<PasswordProfile>,
-    /// `active` on a deleted user restores it.
+    /// `active` on a deleted user restores it; `inactive` is refused (a user is deleted with
+    /// DELETE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UserState>,
     /// On create: directory roles to make the user a member of (tenantdesk's addition, the web

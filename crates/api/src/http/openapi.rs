@@ -7,11 +7,13 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
-use utoipa::openapi::schema::{ArrayItems, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{ArrayItems, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
 
 use crate::extract::MAX_BODY_BYTES;
+
+mod constraints;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,8 +72,9 @@ pub fn base() -> utoipa::openapi::OpenApi {
 }
 
 /// Adds what every `/v1` operation shares, which the routes' annotations leave out: the bearer
-/// security requirement, 401 and 429 (with `Retry-After`), and 413 where there is a body; and
-/// makes the pages of a collection refer to their item's schema.
+/// security requirement, 401 and 429 (with `Retry-After`), and 413 where there is a body; makes
+/// the pages of a collection refer to their item's schema; and states what the server refuses
+/// ([`constraints`]).
 pub fn complete(document: &mut utoipa::openapi::OpenApi) {
     refer_to_collection_items(document);
     for (path, item) in &mut document.paths.paths {
@@ -122,21 +125,30 @@ pub fn complete(document: &mut utoipa::openapi::OpenApi) {
             });
         }
     }
+    constraints::state(document);
 }
 
-/// The server reads an optional query parameter sent empty (`size=`) as absent, as ASP.NET's
-/// binding does; `allowEmptyValue` says so. utoipa's `Parameter` has no field for it, so it goes
-/// in the map its other fields are flattened from, under its OpenAPI name.
+/// The server reads an optional text query parameter sent empty (`filter=`) as absent, as
+/// ASP.NET's binding does: `allowEmptyValue: true` says so. A number or a boolean sent empty
+/// (`size=`, `validateOnly=`) is not one, and is refused: `allowEmptyValue: false` says so (tools
+/// such as schemathesis take an optional parameter that does not say for one that may be empty).
+/// utoipa's `Parameter` has no field for it, so it goes in the map its other fields are flattened
+/// from, under its OpenAPI name.
 fn allow_empty_optional_query_values(operation: &mut Operation) {
     for parameter in operation.parameters.iter_mut().flatten() {
         if let RefOr::T(parameter) = parameter
             && parameter.parameter_in == ParameterIn::Query
             && parameter.required == Required::False
         {
+            let text = !matches!(
+                &parameter.schema,
+                Some(RefOr::T(Schema::Object(object)))
+                    if matches!(object.schema_type, SchemaType::Type(Type::Integer | Type::Boolean))
+            );
             parameter
                 .extensions
                 .get_or_insert_with(Default::default)
-                .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
+                .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(text));
         }
     }
 }

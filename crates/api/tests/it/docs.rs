@@ -79,7 +79,7 @@ async fn every_v1_operation_documents_auth_rate_limits_and_described_responses()
         let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         let size = parameters.iter().find(|p| p["name"] == size).unwrap();
         assert_eq!(size["schema"]["maximum"], 500, "{path}");
-        assert_eq!(size["allowEmptyValue"], true, "{path}: `size=` reads as absent");
+        assert_eq!(size["allowEmptyValue"], false, "{path}: `size=` is refused");
         assert!(
             parameters
                 .iter()
@@ -87,6 +87,66 @@ async fn every_v1_operation_documents_auth_rate_limits_and_described_responses()
             "{path}: the next page's token"
         );
     }
+}
+
+/// The document states what the server refuses wherever a schema can (`.ci/openapi` runs
+/// schemathesis's positive_data_acceptance check against it).
+#[tokio::test]
+async fn the_document_states_what_the_server_refuses() {
+    let app = spawn_app!();
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, id) in [
+        ("UserMemberRequest", "id"),
+        ("ResetPasswordRequest", "providerInstanceId"),
+    ] {
+        assert_eq!(schemas[schema]["properties"][id]["format"], "uuid", "{schema}.{id}");
+        assert_eq!(
+            schemas[schema]["properties"][id]["type"], "string",
+            "{schema}.{id} is not null"
+        );
+        assert!(
+            schemas[schema]["required"].as_array().unwrap().contains(&id.into()),
+            "{schema}.{id} is required"
+        );
+    }
+    for (schema, field) in [
+        ("CustomerUserCreateRequest", "userPrincipalName"),
+        ("CustomerUserCreateRequest", "displayName"),
+        ("CustomerUserRequest", "displayName"),
+        ("CompanyProfileRequest", "domain"),
+        ("CompanyProfileRequest", "companyName"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(property["minLength"], 1, "{schema}.{field}: an empty string is refused");
+        assert!(property["pattern"].is_string(), "{schema}.{field}");
+    }
+    assert_eq!(
+        schemas["CustomerUserRequest"]["properties"]["displayName"]["maxLength"],
+        50
+    );
+    assert_eq!(schemas["PasswordProfile"]["properties"]["password"]["minLength"], 8);
+    assert!(
+        schemas["CustomerRequest"]["not"].is_object(),
+        "a new customer needs a domain"
+    );
+    let users = doc["paths"]["/v1/customers/{cid}/users"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let parameter = |name: &str| users.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(parameter("cid")["schema"]["format"], "uuid");
+    assert_eq!(
+        parameter("sortField")["schema"]["enum"],
+        serde_json::json!(["userPrincipalName", "displayName"])
+    );
+    for text in ["filter", "sortField", "sortDirection", "seekOperation"] {
+        assert_eq!(parameter(text)["allowEmptyValue"], true, "`{text}=` reads as absent");
+    }
+    let import = doc["paths"]["/v1/customers/{cid}/users/import"]["post"]["parameters"]
+        .as_array()
+        .unwrap();
+    let validate_only = import.iter().find(|p| p["name"] == "validateOnly").unwrap();
+    assert_eq!(validate_only["allowEmptyValue"], false, "`validateOnly=` is refused");
 }
 
 #[tokio::test]
