@@ -18,20 +18,13 @@ use crate::idempotency::{self, Reply};
 use crate::response::json_bytes_response;
 use crate::{ApiState, AppError, paging, user_json};
 
-/// The profile fields of a request, parsed; problems go to `v`.
-struct Profile {
-    upn: Option<UserPrincipalName>,
-    first_name: Option<Option<PersonName>>,
-    last_name: Option<Option<PersonName>>,
-    display_name: Option<DisplayName>,
-    usage_location: Option<UsageLocation>,
-}
-
-fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
+/// The profile fields of a request, parsed as the changes they ask for (no password); problems go
+/// to `v`.
+fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> UserChanges {
     fn field<T>(v: &mut Validator, name: &str, value: Option<&str>, parse: fn(&str) -> Result<T, String>) -> Option<T> {
         value.and_then(|value| v.check(name, parse(value)))
     }
-    Profile {
+    UserChanges {
         upn: field(
             v,
             "userPrincipalName",
@@ -47,6 +40,7 @@ fn parse_profile(request: &CustomerUserRequest, v: &mut Validator) -> Profile {
             request.usage_location.as_deref(),
             UsageLocation::parse,
         ),
+        ..UserChanges::default()
     }
 }
 
@@ -120,13 +114,9 @@ fn changes(request: &CustomerUserRequest, customer: &Customer, current: &User) -
         .and_then(|given| v.check("passwordProfile.password", Password::parse(given, final_upn)));
     v.finish()?;
     Ok(UserChanges {
-        upn: profile.upn,
-        first_name: profile.first_name,
-        last_name: profile.last_name,
-        display_name: profile.display_name,
-        usage_location: profile.usage_location,
         password,
         force_change_password: password_profile.and_then(|p| p.force_change_password),
+        ..profile
     })
 }
 

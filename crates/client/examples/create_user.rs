@@ -4,14 +4,12 @@
 
 use tenantdesk_client::{CustomerUserRequest, Partner, PasswordProfile};
 
+mod common;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
-    let mut args = std::env::args().skip(1);
-    let (Some(customer), Some(upn)) = (args.next(), args.next()) else {
-        return Err("usage: create_user CUSTOMER_ID UPN".into());
-    };
-    let partner = Partner::new(&url, &token)?;
+    let ([customer, upn], _) = common::args("create_user CUSTOMER_ID UPN")?;
+    let partner = Partner::from_env()?;
     let user = partner
         .customers()
         .by_id(customer.parse()?)

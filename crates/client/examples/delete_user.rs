@@ -5,14 +5,12 @@
 
 use tenantdesk_client::Partner;
 
+mod common;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
-    let mut args = std::env::args().skip(1);
-    let (Some(customer), Some(user)) = (args.next(), args.next()) else {
-        return Err("usage: delete_user CUSTOMER_ID USER_ID".into());
-    };
-    let partner = Partner::new(&url, &token)?;
+    let ([customer, user], _) = common::args("delete_user CUSTOMER_ID USER_ID")?;
+    let partner = Partner::from_env()?;
     partner
         .customers()
         .by_id(customer.parse()?)

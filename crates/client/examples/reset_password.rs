@@ -6,15 +6,13 @@
 
 use tenantdesk_client::Partner;
 
+mod common;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
-    let mut args = std::env::args().skip(1);
-    let (Some(customer), Some(user)) = (args.next(), args.next()) else {
-        return Err("usage: reset_password CUSTOMER_ID USER_ID [PASSWORD]".into());
-    };
-    let password = args.next();
-    let partner = Partner::new(&url, &token)?;
+    let ([customer, user], mut rest) = common::args("reset_password CUSTOMER_ID USER_ID [PASSWORD]")?;
+    let password = rest.next();
+    let partner = Partner::from_env()?;
     let ops = partner
         .customers()
         .by_id(customer.parse()?)

@@ -6,14 +6,12 @@
 use futures::TryStreamExt as _;
 use tenantdesk_client::Partner;
 
+mod common;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
-    let mut args = std::env::args().skip(1);
-    let (Some(customer), Some(user)) = (args.next(), args.next()) else {
-        return Err("usage: restore_user CUSTOMER_ID USER_ID".into());
-    };
-    let partner = Partner::new(&url, &token)?;
+    let ([customer, user], _) = common::args("restore_user CUSTOMER_ID USER_ID")?;
+    let partner = Partner::from_env()?;
     let users = partner.customers().by_id(customer.parse()?).users();
     let id = user.parse()?;
     // As the PowerShell sample does: find it among the deleted users first.

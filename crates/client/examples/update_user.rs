@@ -4,14 +4,12 @@
 
 use tenantdesk_client::{CustomerUserRequest, Partner};
 
+mod common;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (url, token) = (std::env::var("TENANTDESK_URL")?, std::env::var("TENANTDESK_TOKEN")?);
-    let mut args = std::env::args().skip(1);
-    let (Some(customer), Some(user), Some(name)) = (args.next(), args.next(), args.next()) else {
-        return Err("usage: update_user CUSTOMER_ID USER_ID DISPLAY_NAME".into());
-    };
-    let partner = Partner::new(&url, &token)?;
+    let ([customer, user, name], _) = common::args("update_user CUSTOMER_ID USER_ID DISPLAY_NAME")?;
+    let partner = Partner::from_env()?;
     let changes = CustomerUserRequest {
         display_name: Some(name),
         usage_location: Some("US".into()),

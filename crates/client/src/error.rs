@@ -25,6 +25,10 @@ pub enum Error {
     /// The answer was not what the API promises.
     #[error("unexpected answer from the service: {0}")]
     Decode(String),
+    /// An environment variable [`Partner::from_env`](crate::Partner::from_env) reads is not set
+    /// (or not Unicode).
+    #[error("{0} is not set")]
+    MissingEnv(&'static str),
 }
 
 impl Error {

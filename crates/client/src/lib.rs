@@ -93,6 +93,20 @@ impl Partner {
         })
     }
 
+    /// A client of the service at `TENANTDESK_URL` authenticating with the bearer token
+    /// `TENANTDESK_TOKEN`, the environment variables the `tenantdesk` command reads too.
+    ///
+    /// ```no_run
+    /// # fn example() -> Result<(), tenantdesk_client::Error> {
+    /// // TENANTDESK_URL=http://127.0.0.1:8080 TENANTDESK_TOKEN=…
+    /// let partner = tenantdesk_client::Partner::from_env()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |name: &'static str| std::env::var(name).map_err(|_| Error::MissingEnv(name));
+        Self::new(&var("TENANTDESK_URL")?, &var("TENANTDESK_TOKEN")?)
+    }
+
     /// Uses `correlation_id` as the `MS-CorrelationId` of every request.
     ///
     /// ```no_run

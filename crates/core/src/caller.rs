@@ -4,7 +4,7 @@
 //! (an app-only caller, or a role without the right) audits the refused attempt itself
 //! (`attempt`), so every front end gets the same audit trail.
 
-use tenantdesk_domain::{AgentRole, AuditRecord, CustomerId, Operation, Permission, Principal};
+use tenantdesk_domain::{AgentRole, AuditRecord, CustomerId, Operation, Permission, Principal, UserId};
 use tenantdesk_store::IdempotencyKey;
 
 use crate::Error;
@@ -79,6 +79,18 @@ impl Caller {
             correlation_id: Some(self.ids.correlation_id.clone()),
             ..AuditRecord::new(self.principal.partner, self.principal.actor(), operation, at)
         }
+    }
+
+    /// An audit record of a successful `operation` by this caller on `user`, a user of `customer`,
+    /// stamped `at`.
+    pub(crate) fn user_audit(
+        &self,
+        operation: Operation,
+        customer: CustomerId,
+        user: UserId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> AuditRecord {
+        self.audit(operation, Some(customer), Some(user.to_string()), at)
     }
 
     /// Checks an operation on users: an app-only caller is refused, then the agent's role.

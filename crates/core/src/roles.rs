@@ -104,13 +104,8 @@ pub async fn add_member(
             _ => return Err(Error::user_not_found()),
         };
         tx.add_role_member(scope, role.id, user.id, now).await?;
-        tx.insert_audit(&caller.audit(
-            Operation::AddDirectoryRoleMember,
-            Some(customer),
-            Some(user.id.to_string()),
-            now,
-        ))
-        .await?;
+        tx.insert_audit(&caller.user_audit(Operation::AddDirectoryRoleMember, customer, user.id, now))
+            .await?;
         Ok(Pending::new(tx, caller, user))
     })
     .await
@@ -134,13 +129,8 @@ pub async fn remove_member(
         if !tx.remove_role_member(scope, role.id, user).await? {
             return Err(Error::UserNotFound("the user is not a member of this role"));
         }
-        tx.insert_audit(&caller.audit(
-            Operation::RemoveDirectoryRoleMember,
-            Some(customer),
-            Some(user.to_string()),
-            now,
-        ))
-        .await?;
+        tx.insert_audit(&caller.user_audit(Operation::RemoveDirectoryRoleMember, customer, user, now))
+            .await?;
         Ok(Pending::new(tx, caller, ()))
     })
     .await

@@ -168,21 +168,11 @@ pub async fn create(
         tx.insert_user(scope, &user, &hash).await?;
         for role in new.roles {
             tx.add_role_member(scope, role, user.id, now).await?;
-            tx.insert_audit(&caller.audit(
-                Operation::AddDirectoryRoleMember,
-                Some(customer_id),
-                Some(user.id.to_string()),
-                now,
-            ))
-            .await?;
+            tx.insert_audit(&caller.user_audit(Operation::AddDirectoryRoleMember, customer_id, user.id, now))
+                .await?;
         }
-        tx.insert_audit(&caller.audit(
-            Operation::CreateCustomerUser,
-            Some(customer_id),
-            Some(user.id.to_string()),
-            now,
-        ))
-        .await?;
+        tx.insert_audit(&caller.user_audit(Operation::CreateCustomerUser, customer_id, user.id, now))
+            .await?;
         Ok(Pending::new(tx, caller, Created { user, password }))
     })
     .await
@@ -421,7 +411,7 @@ async fn write_update(
     changes.apply(&mut user, now);
     tx.update_user(scope, &user, hash.as_deref()).await?;
     for operation in operations {
-        tx.insert_audit(&caller.audit(operation.clone(), Some(scope.customer), Some(id.to_string()), now))
+        tx.insert_audit(&caller.user_audit(operation.clone(), scope.customer, id, now))
             .await?;
     }
     let updated = Updated {
@@ -513,13 +503,8 @@ async fn write_restore(
             error.into()
         }
     })?;
-    tx.insert_audit(&caller.audit(
-        Operation::RestoreCustomerUser,
-        Some(scope.customer),
-        Some(id.to_string()),
-        now,
-    ))
-    .await?;
+    tx.insert_audit(&caller.user_audit(Operation::RestoreCustomerUser, scope.customer, id, now))
+        .await?;
     Ok(Pending::new(tx, caller, Updated { user, password: None }))
 }
 
@@ -540,13 +525,8 @@ pub async fn delete(
         let mut user = active(tx.user_for_update(scope, id).await?)?;
         user.delete(now);
         tx.update_user(scope, &user, None).await?;
-        tx.insert_audit(&caller.audit(
-            Operation::DeleteCustomerUser,
-            Some(customer_id),
-            Some(id.to_string()),
-            now,
-        ))
-        .await?;
+        tx.insert_audit(&caller.user_audit(Operation::DeleteCustomerUser, customer_id, id, now))
+            .await?;
         Ok(Pending::new(tx, caller, ()))
     })
     .await

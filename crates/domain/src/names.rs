@@ -65,6 +65,16 @@ fn check_name(value: &str, max: usize) -> Result<(), String> {
     }
 }
 
+/// A name that must not be blank, of at most `max` characters: trimmed.
+fn required_name(value: &str, max: usize) -> Result<String, String> {
+    check_name(value, max)?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("is required".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
 /// A first or last name: at most 50 characters. An empty name means "no name".
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct PersonName(String);
@@ -90,12 +100,7 @@ pub struct DisplayName(String);
 impl DisplayName {
     /// Parses a display name; blank names are refused.
     pub fn parse(value: &str) -> Result<Self, String> {
-        check_name(value, MAX_NAME_CHARS)?;
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            return Err("is required".to_owned());
-        }
-        Ok(Self(trimmed.to_owned()))
+        required_name(value, MAX_NAME_CHARS).map(Self)
     }
 
     /// The name.
@@ -117,12 +122,7 @@ pub struct CompanyName(String);
 impl CompanyName {
     /// Parses a company name; blank names are refused.
     pub fn parse(value: &str) -> Result<Self, String> {
-        check_name(value, 256)?;
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            return Err("is required".to_owned());
-        }
-        Ok(Self(trimmed.to_owned()))
+        required_name(value, 256).map(Self)
     }
 
     /// The name.

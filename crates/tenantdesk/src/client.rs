@@ -10,12 +10,12 @@ use futures::TryStreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tenantdesk_client::{
-    Collection, Customer, CustomerUser, CustomerUserRequest, DirectoryRole, Partner, PasswordProfile,
+    Collection, Customer, CustomerUser, CustomerUserRequest, DirectoryRole, Partner, PasswordProfile, UserOperations,
 };
 
 use crate::cli::{
-    Global, RoleCommand, RoleMemberArgs, UserCommand, UserImportArgs, UserListArgs, UserNewArgs, UserRemoveArgs,
-    UserResetArgs, UserSetArgs,
+    Global, RoleCommand, RoleMemberArgs, UserCommand, UserImportArgs, UserListArgs, UserNewArgs, UserRef,
+    UserRemoveArgs, UserResetArgs, UserSetArgs,
 };
 
 /// Prints rows under headers, in aligned columns.
@@ -159,31 +159,24 @@ pub async fn user(global: &Global, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::New(args) => user_new(global, &partner, args).await,
         UserCommand::Get(target) => {
-            let user = partner
-                .customers()
-                .by_id(target.customer)
-                .users()
-                .by_id(target.user)
-                .get()
-                .await?;
+            let user = user_ops(&partner, &target).get().await?;
             print_user(global, &user)
         }
         UserCommand::Set(args) => user_set(global, &partner, args).await,
         UserCommand::Remove(args) => user_remove(&partner, args).await,
         UserCommand::Restore(target) => {
-            let user = partner
-                .customers()
-                .by_id(target.customer)
-                .users()
-                .by_id(target.user)
-                .restore()
-                .await?;
+            let user = user_ops(&partner, &target).restore().await?;
             print_user(global, &user)
         }
         UserCommand::ResetPassword(args) => user_reset_password(global, &partner, args).await,
         UserCommand::List(args) => user_list(global, &partner, args).await,
         UserCommand::Import(args) => import(global, args).await,
     }
+}
+
+/// The SDK's handle of the user `target` names.
+fn user_ops<'a>(partner: &'a Partner, target: &UserRef) -> UserOperations<'a> {
+    partner.customers().by_id(target.customer).users().by_id(target.user)
 }
 
 async fn user_new(global: &Global, partner: &Partner, args: UserNewArgs) -> anyhow::Result<()> {
@@ -222,23 +215,12 @@ async fn user_set(global: &Global, partner: &Partner, args: UserSetArgs) -> anyh
     if changes == CustomerUserRequest::default() {
         bail!("nothing to change: pass --upn, --display-name, --first-name, --last-name or --location");
     }
-    let target = args.user;
-    let user = partner
-        .customers()
-        .by_id(target.customer)
-        .users()
-        .by_id(target.user)
-        .patch(&changes)
-        .await?;
+    let user = user_ops(partner, &args.user).patch(&changes).await?;
     print_user(global, &user)
 }
 
 async fn user_remove(partner: &Partner, args: UserRemoveArgs) -> anyhow::Result<()> {
-    let ops = partner
-        .customers()
-        .by_id(args.user.customer)
-        .users()
-        .by_id(args.user.user);
+    let ops = user_ops(partner, &args.user);
     if !args.yes && std::io::stdin().is_terminal() {
         let user = ops.get().await?;
         let question = format!(
@@ -255,11 +237,7 @@ async fn user_remove(partner: &Partner, args: UserRemoveArgs) -> anyhow::Result<
 }
 
 async fn user_reset_password(global: &Global, partner: &Partner, args: UserResetArgs) -> anyhow::Result<()> {
-    let ops = partner
-        .customers()
-        .by_id(args.user.customer)
-        .users()
-        .by_id(args.user.user);
+    let ops = user_ops(partner, &args.user);
     let user = ops.reset_password(args.password.as_deref()).await?;
     if global.json {
         return print_json(&user);

@@ -76,17 +76,9 @@ pub async fn show(agent: SignedIn, UserPath { customer, user }: UserPath, Query(
 /// The changes the user form asks for.
 fn changes(form: &UserForm) -> Input<UserChanges> {
     let mut v = Validator::new();
-    let profile = form.profile(&mut v);
+    let changes = form.profile(&mut v);
     v.finish()?;
-    Ok(UserChanges {
-        upn: profile.upn,
-        first_name: profile.first_name,
-        last_name: profile.last_name,
-        display_name: profile.display_name,
-        usage_location: profile.usage_location,
-        password: None,
-        force_change_password: None,
-    })
+    Ok(changes)
 }
 
 /// `POST /customers/{cid}/users/{uid}`: **Submit**.

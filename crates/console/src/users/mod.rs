@@ -12,8 +12,8 @@ pub mod password;
 
 use serde::Deserialize;
 use tenantdesk_domain::{
-    CustomerId, DirectoryRoleId, DisplayName, FieldError, PersonName, UsageLocation, User, UserId, UserPrincipalName,
-    Validator,
+    CustomerId, DirectoryRoleId, DisplayName, FieldError, PersonName, UsageLocation, User, UserChanges, UserId,
+    UserPrincipalName, Validator,
 };
 
 use crate::forms;
@@ -84,8 +84,9 @@ impl UserForm {
         )
     }
 
-    /// The profile the fields make: UPN, first, last and display name, location.
-    fn profile(&self, v: &mut Validator) -> Profile {
+    /// The profile the fields make: UPN, first, last and display name, location, as the changes
+    /// that set them (no password).
+    fn profile(&self, v: &mut Validator) -> UserChanges {
         let upn = self.upn(v);
         let first_name = v.check("firstName", PersonName::parse(&self.first_name));
         let last_name = v.check("lastName", PersonName::parse(&self.last_name));
@@ -96,23 +97,15 @@ impl UserForm {
             v.check("displayName", DisplayName::parse(&self.display_name))
         };
         let usage_location = v.check("usageLocation", UsageLocation::parse(&self.usage_location));
-        Profile {
+        UserChanges {
             upn,
             first_name,
             last_name,
             display_name,
             usage_location,
+            ..UserChanges::default()
         }
     }
-}
-
-/// The profile fields, each parsed (`None` where it has a problem).
-struct Profile {
-    upn: Option<UserPrincipalName>,
-    first_name: Option<Option<PersonName>>,
-    last_name: Option<Option<PersonName>>,
-    display_name: Option<DisplayName>,
-    usage_location: Option<UsageLocation>,
 }
 
 /// The locations a form offers.

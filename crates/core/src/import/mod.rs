@@ -245,13 +245,8 @@ async fn create(
             }
             return Err(error.into());
         }
-        tx.insert_audit(&caller.audit(
-            Operation::CreateCustomerUser,
-            Some(customer_id),
-            Some(user.id.to_string()),
-            now,
-        ))
-        .await?;
+        tx.insert_audit(&caller.user_audit(Operation::CreateCustomerUser, customer_id, user.id, now))
+            .await?;
         imported.push(Imported {
             row: valid.row,
             user,
